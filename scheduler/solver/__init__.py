@@ -1,0 +1,1 @@
+"""The optimization engine: timetable, rooms, resources and student placement."""

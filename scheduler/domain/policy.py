@@ -21,9 +21,7 @@ class Policy(BaseModel):
     choice_rank_step: int = Field(
         default=10, ge=0, description="Extra cost per rank below first choice (choice N costs (N-1)*step)."
     )
-    fallback: int = Field(
-        default=100, ge=0, description="Cost of the first fallback slot of a student."
-    )
+    fallback: int = Field(default=100, ge=0, description="Cost of the first fallback slot of a student.")
     fallback_growth: int = Field(
         default=60,
         ge=0,
@@ -44,6 +42,4 @@ class Policy(BaseModel):
         description="Space fit: cost per special feature a session's room has but does not need, "
         "plus one per ten unneeded seats.",
     )
-    max_choices: int = Field(
-        default=10, ge=1, le=50, description="Most ranked choices a student may submit."
-    )
+    max_choices: int = Field(default=10, ge=1, le=50, description="Most ranked choices a student may submit.")

@@ -143,6 +143,10 @@ def space(model: mathopt.Model, inst: Instance, v: Variables) -> None:
         model.add_linear_constraint(
             enrolled <= v.seats(inst, offering, block), name=f"{Rule.SPACE}[{offering},{block}]seats"
         )
+        # Implied for integers but much tighter for the LP: nobody sits in a session that does not run.
+        session_open = v.y(inst, offering, block)
+        for _, var in attendees:
+            model.add_linear_constraint(var <= session_open)
         if min_students > 1:
             model.add_linear_constraint(
                 enrolled >= min_students * v.y(inst, offering, block), name=f"{Rule.SPACE}[{offering},{block}]min"

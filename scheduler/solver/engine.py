@@ -1,17 +1,20 @@
 """solve(problem) -> plan: the stages, their time budget, and live progress.
 
-1. Build the compact model (``instance``, ``formulation``).
-2. LP relaxation on HiGHS: a proven lower bound, and a fractional guide.
-3. Session MIP on HiGHS (rooms integer, students fractional): the timetable, and a stronger bound
-   (students fractional is a relaxation of the real problem, so its dual bound is valid).
-   When it finds no timetable in its share of time, the LP is rounded (``timetable``).
-4. Student MIP on HiGHS with the timetable fixed: every student placed, all rules exact.
-5. Concrete rooms and fallback sessions (``extract``), then the spec's plan (``plan_writer``).
-When the LP or the session MIP proves the data infeasible, ``explain`` says why.
+1. Warm start: the first-come-first-served plan (``baseline``), a complete valid plan in well
+   under a second, so there is always something to return and to beat.
+2. Bound (second core): the LP relaxation of the whole week (``bound``), students merged into
+   small groups on big schools so it finishes in time. Merging is a relaxation: the bound stays valid.
+3. Timetable (this core): a session MIP on a coarser merged model (rooms integer, students
+   fractional) started from the warm start's timetable, then large-neighbourhood search (``lns``).
+4. Placement: the exact student MIP on the chosen timetable, one variable per allowed
+   (student, offering, block), every rule exact; then fallback sessions and rooms (``extract``).
+5. The better of that plan and the warm start is returned, with the best proven bound.
+When the relaxation is infeasible, ``explain`` says why.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -19,144 +22,155 @@ from collections.abc import Callable
 from scheduler.domain.plan import Plan
 from scheduler.domain.problem import Problem
 from scheduler.solver import lns
+from scheduler.solver.baseline import baseline_plan
+from scheduler.solver.bound import BoundJob
 from scheduler.solver.extract import PlacementError, Timetable, assign_rooms, seat_fallback
 from scheduler.solver.formulation import Formulation, build_formulation
-from scheduler.solver.highs_run import RunResult, run_highs
+from scheduler.solver.highs_run import run_highs
 from scheduler.solver.instance import Instance, build_instance
-from scheduler.solver.plan_writer import build_plan, infeasible_plan
+from scheduler.solver.plan_writer import build_plan, infeasible_plan, relative_gap
 from scheduler.solver.settings import Progress, SolveSettings
-from scheduler.solver.timetable import fix_timetable, round_timetable, timetable_from_values
+from scheduler.solver.timetable import timetable_from_values
+from scheduler.solver.units import make_units
 
 ProgressCallback = Callable[[Progress], None]
 
-# Shares of the time limit each stage may use at most (the rest is kept for the next stages).
-LP_SHARE = 0.15
-SESSION_SHARE = 0.3
-STUDENT_SHARE = 0.1
-LNS_SUB_SECONDS = 3.0
-SAFETY_SECONDS = 1.5
+# Students per merged unit: the bound model stays exact up to this many students ...
+BOUND_EXACT_UP_TO = 2500
+# ... and the timetable model is kept to about this many units.
+TIMETABLE_UNITS = 300
+SESSION_SHARE = 0.25  # of the time limit, for the first session MIP
+PLACEMENT_SHARE = 0.2  # of the time limit, kept for the exact student placement
+LNS_SUB_SECONDS = 2.0
+SAFETY_SECONDS = 1.0
 
 
 class _Tracker:
     """Keeps the best objective and bound seen and forwards progress to the caller."""
 
-    def __init__(self, callback: ProgressCallback | None, start: float) -> None:
+    def __init__(self, callback: ProgressCallback | None, time_limit: float) -> None:
         self.callback = callback
-        self.start = start
+        self.start = time.monotonic()
+        self.deadline = self.start + time_limit
         self.objective: float | None = None
         self.bound: float | None = None
         self.solutions = 0
-        self.stage = "build"
+        self.stage = "start"
         self.stages: list[dict[str, object]] = []
 
     def elapsed(self) -> float:
         return time.monotonic() - self.start
 
+    def left(self) -> float:
+        return self.deadline - time.monotonic() - SAFETY_SECONDS
+
     def enter(self, stage: str) -> None:
         self.stage = stage
         self.emit()
 
-    def improve_bound(self, bound: float | None) -> None:
-        if bound is not None and (self.bound is None or bound > self.bound):
-            self.bound = max(0.0, bound)
-
-    def mip_line(self, bound: float | None, objective: float | None) -> None:
-        if self.stage == "session-mip":
-            self.improve_bound(bound)
-        if objective is not None and self.stage != "lp" and (self.objective is None or objective < self.objective):
+    def found(self, objective: float | None) -> None:
+        if objective is not None and (self.objective is None or objective < self.objective - 1e-9):
             self.objective = objective
             self.solutions += 1
-        self.emit()
+            self.emit()
 
-    def done(self, result: RunResult | None, **facts: object) -> None:
+    def proved(self, bound: float | None) -> None:
+        if bound is not None and math.isfinite(bound) and (self.bound is None or bound > self.bound):
+            self.bound = max(0.0, bound)
+            self.emit()
+
+    def done(self, **facts: object) -> None:
         self.stages.append({"stage": self.stage, "seconds": round(self.elapsed(), 2), **facts})
         self.emit()
 
     def emit(self) -> None:
         if self.callback is not None:
-            objective = self.objective
-            self.callback(Progress(self.elapsed(), self.stage, objective, self.bound, self.solutions))
+            self.callback(Progress(self.elapsed(), self.stage, self.objective, self.bound, self.solutions))
 
 
-def _remaining(settings: SolveSettings, tracker: _Tracker) -> float:
-    return settings.time_limit - tracker.elapsed() - SAFETY_SECONDS
+def _group_size(students: int, target_units: int) -> int:
+    return max(1, math.ceil(students / target_units))
 
 
-def _lp_bound(form: Formulation, settings: SolveSettings, tracker: _Tracker) -> RunResult:
-    tracker.enter("lp")
-    result = run_highs(form.model, seconds=settings.time_limit * LP_SHARE, seed=settings.seed)
-    tracker.improve_bound(result.bound if result.bound is not None else None)
-    tracker.done(result, bound=result.bound)
-    return result
+def _warm_start(problem: Problem, settings: SolveSettings, tracker: _Tracker) -> Plan:
+    tracker.enter("warm-start")
+    warm = baseline_plan(problem, seed=settings.seed)
+    if warm.status == "feasible":
+        tracker.found(warm.objective)
+    tracker.done(objective=warm.objective, status=warm.status)
+    return warm
 
 
-def _session_mip(
-    inst: Instance, form: Formulation, settings: SolveSettings, tracker: _Tracker, lp: RunResult
-) -> tuple[Timetable | None, bool]:
-    """The timetable (or None) and whether the data was proven infeasible."""
+def _start_bound(inst: Instance, settings: SolveSettings, tracker: _Tracker) -> BoundJob:
+    tracker.enter("bound-model")
+    students = len(inst.problem.students)
+    group = 1 if students <= BOUND_EXACT_UP_TO else _group_size(students, BOUND_EXACT_UP_TO)
+    form = build_formulation(inst, make_units(inst, group))
+    job = BoundJob(form.model, seconds=max(1.0, tracker.left()), seed=settings.seed).start()
+    tracker.done(group_size=group, rows=form.model.get_num_linear_constraints())
+    return job
+
+
+def _hint_from(inst: Instance, form: Formulation, warm: Plan) -> dict | None:
+    """The warm start's timetable as room-variable values (sessions it ran in a class we model)."""
+    if not warm.sessions:
+        return None
+    class_of = {space.id: c.id for c in inst.classes for space in c.spaces}
+    running = {(s.offering, s.block): class_of.get(s.space or "") for s in warm.sessions}
+    return {var: float(running.get((o, b)) == c) for (o, b, c), var in form.vars.z.items()}
+
+
+def _timetable(inst: Instance, warm: Plan, settings: SolveSettings, tracker: _Tracker) -> tuple[Timetable | None, bool]:
+    """The timetable to place students on, and whether the data was proven infeasible."""
     tracker.enter("session-mip")
+    students = max(1, len(inst.problem.students))
+    group = _group_size(students, TIMETABLE_UNITS)
+    form = build_formulation(inst, make_units(inst, group))
     for var in form.vars.z.values():
         var.integer = True
-    seconds = min(settings.time_limit * SESSION_SHARE, _remaining(settings, tracker) * 0.5)
-    hint = _rounded_hint(inst, form, lp)
+    seconds = min(settings.time_limit * SESSION_SHARE, tracker.left() * 0.5)
     result = run_highs(
-        form.model, seconds=seconds, seed=settings.seed, relative_gap=1e-3, on_progress=tracker.mip_line, hint=hint
+        form.model, seconds=seconds, seed=settings.seed, relative_gap=1e-3, hint=_hint_from(inst, form, warm)
     )
-    tracker.improve_bound(result.bound)
-    tracker.done(result, objective=result.objective, bound=result.bound)
+    if group == 1:
+        tracker.proved(result.bound)  # the merged model is only a relaxation when group == 1 too
+    elif result.bound is not None:
+        tracker.proved(result.bound)
+    tracker.done(group_size=group, objective=result.objective, bound=result.bound)
     if result.infeasible:
         return None, True
     if not result.feasible:
-        return round_timetable(inst, form.vars, lp.values), False
-    values, objective = result.values, result.objective
-    assert objective is not None
-    if tracker.bound is None or objective - tracker.bound > 1e-6 * max(1.0, objective):
-        values = _improve(inst, form, settings, tracker, values, objective)
+        return None, False
+    values = result.values
+    lns_deadline = tracker.deadline - settings.time_limit * PLACEMENT_SHARE - SAFETY_SECONDS
+    if time.monotonic() + 1.0 < lns_deadline:
+        tracker.enter("lns")
+        values, objective, rounds = lns.improve(
+            inst,
+            form,
+            dict(values),
+            result.objective or 0.0,
+            deadline=lns_deadline,
+            seed=settings.seed,
+            sub_seconds=LNS_SUB_SECONDS,
+        )
+        tracker.done(objective=objective, rounds=rounds)
     return timetable_from_values(inst, form.vars, values), False
 
 
-def _rounded_hint(inst: Instance, form: Formulation, lp: RunResult) -> dict | None:
-    """Room variables of the rounded LP: a starting timetable for the session MIP."""
-    if not lp.values:
-        return None
-    timetable = round_timetable(inst, form.vars, lp.values)
-    return {var: float(timetable.sessions.get((o, b)) == c) for (o, b, c), var in form.vars.z.items()}
-
-
-def _improve(
-    inst: Instance, form: Formulation, settings: SolveSettings, tracker: _Tracker, values: dict, objective: float
-) -> dict:
-    tracker.enter("lns")
-    deadline = tracker.start + settings.time_limit * (1 - STUDENT_SHARE) - SAFETY_SECONDS
-
-    def on_improvement(value: float) -> None:
-        tracker.mip_line(None, value)
-
-    values, objective, rounds = lns.improve(
-        inst,
-        form,
-        values,
-        objective,
-        deadline=deadline,
-        seed=settings.seed,
-        sub_seconds=LNS_SUB_SECONDS,
-        on_improvement=on_improvement,
-    )
-    tracker.done(None, objective=objective, rounds=rounds)
-    return values
-
-
-def _place_students(
-    inst: Instance, form: Formulation, timetable: Timetable, settings: SolveSettings, tracker: _Tracker
+def _place(
+    inst: Instance, timetable: Timetable, settings: SolveSettings, tracker: _Tracker
 ) -> dict[tuple[str, str], str] | None:
-    tracker.enter("student-mip")
-    fix_timetable(inst, form.vars, timetable)
+    """Exact student placement on a fixed timetable (one unit per student)."""
+    tracker.enter("placement")
+    sessions = {key: [fit for fit in inst.session_classes[key] if fit[0] == c] for key, c in timetable.sessions.items()}
+    form = build_formulation(inst, make_units(inst, 1), sessions)
+    for var in form.vars.z.values():
+        var.lower_bound = 1.0
     for var in form.vars.placement_vars():
         var.integer = True
-    result = run_highs(
-        form.model, seconds=max(1.0, _remaining(settings, tracker)), seed=settings.seed, on_progress=tracker.mip_line
-    )
-    tracker.done(result, objective=result.objective, bound=result.bound)
+    result = run_highs(form.model, seconds=max(1.0, tracker.left()), seed=settings.seed, relative_gap=1e-4)
+    tracker.done(objective=result.objective, bound=result.bound)
     if not result.feasible:
         return None
     placements: dict[tuple[str, str], str] = {}
@@ -174,52 +188,68 @@ def _place_students(
 def solve(problem: Problem, settings: SolveSettings | None = None, on_progress: ProgressCallback | None = None) -> Plan:
     """The best plan found within ``settings.time_limit`` seconds, with a proven bound and gap."""
     settings = settings or SolveSettings()
-    tracker = _Tracker(on_progress, time.monotonic())
-    tracker.enter("build")
+    tracker = _Tracker(on_progress, settings.time_limit)
     inst = build_instance(problem)
-    form = build_formulation(inst)
-    tracker.done(None, variables=len(form.vars.x) + len(form.vars.fb) + len(form.vars.z))
-    engine: dict[str, object] = {
+    warm = _warm_start(problem, settings, tracker)
+    job = _start_bound(inst, settings, tracker)
+    timetable, infeasible = _timetable(inst, warm, settings, tracker)
+    if infeasible or job.infeasible:
+        job.stop()
+        return _explain(problem, inst, settings, tracker)
+    plan = None
+    if timetable is not None:
+        try:
+            placements = _place(inst, timetable, settings, tracker)
+        except PlacementError:
+            placements = None
+        if placements is not None:
+            rooms = assign_rooms(inst, timetable)
+            plan = build_plan(inst.index, placements, rooms, status="feasible")
+            tracker.found(plan.objective)
+    _collect_bound(job, tracker)
+    if job.infeasible:
+        return _explain(problem, inst, settings, tracker)
+    return _finish(plan, warm, settings, tracker)
+
+
+def _collect_bound(job: BoundJob, tracker: _Tracker) -> None:
+    tracker.enter("bound")
+    job.wait(tracker.left())
+    if not job.done():
+        job.stop()
+    tracker.proved(job.bound)
+    tracker.done(bound=job.bound, error=job.error)
+
+
+def _finish(plan: Plan | None, warm: Plan, settings: SolveSettings, tracker: _Tracker) -> Plan:
+    """The better of the optimised plan and the warm start, with the bound, gap and stages."""
+    candidates = [p for p in (plan, warm) if p is not None and p.status == "feasible"]
+    if not candidates:
+        best = warm
+    else:
+        best = min(candidates, key=lambda p: p.objective if p.objective is not None else math.inf)
+    best.engine = {
+        "name": "flexblock",
+        "method": "LP bound + session MIP + LNS + student MIP (HiGHS via OR-Tools MathOpt)",
         "seed": settings.seed,
         "workers": settings.workers,
         "time_limit": settings.time_limit,
+        "returned": "optimised" if best is plan else "warm start",
         "stages": tracker.stages,
     }
-
-    lp = _lp_bound(form, settings, tracker)
-    timetable, infeasible = (None, True) if lp.infeasible else _session_mip(inst, form, settings, tracker, lp)
-    if infeasible:
-        return _explain(problem, inst, settings, tracker, engine)
-    assert timetable is not None
-    try:
-        placements = _place_students(inst, form, timetable, settings, tracker)
-    except PlacementError:
-        placements = None
-    if placements is None:
-        return build_plan(
-            inst.index, {}, {}, status="unknown", bound=tracker.bound, solve_seconds=tracker.elapsed(), engine=engine
-        )
-    rooms = assign_rooms(inst, Timetable({k: c for k, c in timetable.sessions.items()}))
-    plan = build_plan(
-        inst.index,
-        placements,
-        rooms,
-        status="feasible",
-        bound=tracker.bound,
-        solve_seconds=tracker.elapsed(),
-        engine=engine,
-    )
-    if plan.gap is not None and plan.gap <= 1e-6:
-        plan.status = "optimal"
-    return plan
+    best.solve_seconds = round(tracker.elapsed(), 3)
+    if best.status == "feasible" and best.objective is not None:
+        best.bound = tracker.bound
+        best.gap = relative_gap(best.objective, tracker.bound)
+        if best.gap is not None and best.gap <= 1e-6:
+            best.status = "optimal"
+    return best
 
 
-def _explain(
-    problem: Problem, inst: Instance, settings: SolveSettings, tracker: _Tracker, engine: dict[str, object]
-) -> Plan:
+def _explain(problem: Problem, inst: Instance, settings: SolveSettings, tracker: _Tracker) -> Plan:
     from scheduler.solver.explain import explain_infeasibility
 
     tracker.enter("explain")
-    conflicts = explain_infeasibility(problem, time_limit=max(5.0, _remaining(settings, tracker)), seed=settings.seed)
-    tracker.done(None, conflicts=len(conflicts))
-    return infeasible_plan(inst.index, conflicts, solve_seconds=tracker.elapsed(), engine=engine)
+    conflicts = explain_infeasibility(problem, time_limit=max(5.0, tracker.left()), seed=settings.seed)
+    tracker.done(conflicts=len(conflicts))
+    return infeasible_plan(inst.index, conflicts, solve_seconds=tracker.elapsed(), engine={"stages": tracker.stages})

@@ -1,47 +1,48 @@
-"""The MIP of the whole week on MathOpt, one function per hard rule (named as in ``domain.rules``).
+"""The week as a MIP on MathOpt, one function per hard rule (named as in ``domain.rules``).
 
-Variables (``Variables``): ``x[s, o, b]`` student s attends offering o in block b, only for the
-triples of ``Instance.options``; ``fb[s, b]`` student s is in the fallback pool in block b;
-``z[o, b, c]`` the session of o in b runs in a room of space class c (so ``y[o, b] = sum_c z``).
-The same model serves three solves: all continuous (the LP bound), ``z`` integer (the session MIP),
-and ``z`` fixed with ``x``/``fb`` integer (student placement). See ``engine`` for the stages.
+Variables (``Variables``): ``x[u, o, b]`` how many students of unit u attend offering o in block b
+(a unit is one student, or a group merged for a smaller relaxation: see ``units``); ``fb[u, b]``
+how many of them are in the fallback pool; ``z[o, b, c]`` the session of o in b runs in a room of
+space class c, with ``y[o, b] = sum_c z``. One model serves several solves (see ``engine``): all
+continuous (the LP bound), rooms integer (the session MIP and its neighbourhoods), and, built on a
+fixed timetable with one unit per student, the exact student placement. Rows are written in bulk
+(``bulk``) because the expression API is too slow for thousands of students.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ortools.math_opt.python import mathopt
 
-from scheduler.domain.rules import Rule
-from scheduler.solver.instance import Instance, fallback_piece_costs
+from scheduler.solver.bulk import ModelBuilder, Term
+from scheduler.solver.instance import Instance
 from scheduler.solver.objective import student_ideal
+from scheduler.solver.units import Unit, no_choice_applies
+
+Key = tuple[str, str]
+Var = mathopt.Variable
 
 
 @dataclass
 class Variables:
     """Variable container keyed by the entities each variable stands for."""
 
-    x: dict[tuple[str, str, str], mathopt.Variable] = field(default_factory=dict)
-    fb: dict[tuple[str, str], mathopt.Variable] = field(default_factory=dict)
-    z: dict[tuple[str, str, int], mathopt.Variable] = field(default_factory=dict)
-    x_by_student: dict[str, list[tuple[str, str, mathopt.Variable]]] = field(default_factory=lambda: defaultdict(list))
-    x_by_session: dict[tuple[str, str], list[tuple[str, mathopt.Variable]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    fb_by_student: dict[str, list[mathopt.Variable]] = field(default_factory=lambda: defaultdict(list))
+    x: dict[tuple[str, str, str], Var] = field(default_factory=dict)
+    fb: dict[tuple[str, str], Var] = field(default_factory=dict)
+    z: dict[tuple[str, str, int], Var] = field(default_factory=dict)
+    runs: dict[Key, Var] = field(default_factory=dict)
+    seats: dict[Key, list[tuple[int, Var]]] = field(default_factory=lambda: defaultdict(list))
+    by_unit: dict[str, list[tuple[str, str, Var]]] = field(default_factory=lambda: defaultdict(list))
+    by_session: dict[Key, list[tuple[Unit, Var]]] = field(default_factory=lambda: defaultdict(list))
+    fb_by_unit: dict[str, list[Var]] = field(default_factory=lambda: defaultdict(list))
 
-    def y(self, inst: Instance, offering: str, block: str) -> mathopt.LinearExpression:
-        """1 when the session of ``offering`` in ``block`` runs."""
-        return mathopt.LinearSum(self.z[(offering, block, c)] for c, _, _ in inst.session_classes[(offering, block)])
+    def seat_terms(self, key: Key, sign: float = 1.0) -> list[Term]:
+        return [(var, sign * seats) for seats, var in self.seats[key]]
 
-    def seats(self, inst: Instance, offering: str, block: str) -> mathopt.LinearExpression:
-        return mathopt.LinearSum(
-            seats * self.z[(offering, block, c)] for c, seats, _ in inst.session_classes[(offering, block)]
-        )
-
-    def placement_vars(self) -> list[mathopt.Variable]:
+    def placement_vars(self) -> list[Var]:
         return [*self.x.values(), *self.fb.values()]
 
 
@@ -49,205 +50,196 @@ class Variables:
 class Formulation:
     model: mathopt.Model
     vars: Variables
-    objective_offset: float
+    units: list[Unit]
+    sessions: Mapping[Key, list[tuple[int, int, int]]]
 
 
-def _create_variables(model: mathopt.Model, inst: Instance) -> Variables:
-    v = Variables()
-    for (offering, block), fits in inst.session_classes.items():
-        for c, _, _ in fits:
-            v.z[(offering, block, c)] = model.add_variable(lb=0, ub=1, name=f"z[{offering},{block},{c}]")
-    for opt in inst.options:
-        var = model.add_variable(lb=1 if opt.locked else 0, ub=1, name=f"x[{opt.student},{opt.offering},{opt.block}]")
-        v.x[(opt.student, opt.offering, opt.block)] = var
-        v.x_by_student[opt.student].append((opt.offering, opt.block, var))
-        v.x_by_session[(opt.offering, opt.block)].append((opt.student, var))
-    for student, block in inst.fallback_slots:
-        var = model.add_variable(lb=0, ub=1, name=f"fb[{student},{block}]")
-        v.fb[(student, block)] = var
-        v.fb_by_student[student].append(var)
-    return v
+def _ones(variables: list[Var], coef: float = 1.0) -> list[Term]:
+    return [(var, coef) for var in variables]
 
 
-def one_session_per_block(model: mathopt.Model, inst: Instance, v: Variables) -> None:
-    """Rule 1: every student is in exactly one session (or the fallback pool) in each available block."""
-    per_slot: dict[tuple[str, str], list[mathopt.Variable]] = defaultdict(list)
-    for (student, _, block), var in v.x.items():
-        per_slot[(student, block)].append(var)
-    for key, var in v.fb.items():
-        per_slot[key].append(var)
-    for student in inst.problem.students:
-        for block in inst.index.available_blocks(student):
-            if (student.id, block) in inst.fallback_locks:
+def _session_variables(b: ModelBuilder, sessions: Mapping[Key, list[tuple[int, int, int]]], v: Variables) -> None:
+    for (offering, block), fits in sessions.items():
+        y = b.var()
+        v.runs[(offering, block)] = y
+        room_vars = []
+        for c, seats, _ in fits:
+            z = b.var()
+            v.z[(offering, block, c)] = z
+            v.seats[(offering, block)].append((seats, z))
+            room_vars.append(z)
+        # An explicit session variable keeps the many student links at two nonzeros each.
+        b.row([(y, 1.0), *_ones(room_vars, -1.0)], 0.0, 0.0)
+
+
+def _unit_variables(b: ModelBuilder, inst: Instance, units: list[Unit], v: Variables) -> None:
+    for unit in units:
+        for (offering, block), (_, count, locked) in unit.options.items():
+            if (offering, block) not in v.runs:
                 continue
-            terms = per_slot.get((student.id, block), [])
-            model.add_linear_constraint(
-                mathopt.LinearSum(terms) == 1, name=f"{Rule.ONE_SESSION_PER_BLOCK}[{student.id},{block}]"
-            )
+            var = b.var(locked, count)
+            v.x[(unit.id, offering, block)] = var
+            v.by_unit[unit.id].append((offering, block, var))
+            v.by_session[(offering, block)].append((unit, var))
+        for block, slots in unit.slots.items():
+            poolable = sum((m.id, block) in inst.pooled_slots for m in unit.members)
+            if poolable and slots:
+                var = b.var(0, poolable)
+                v.fb[(unit.id, block)] = var
+                v.fb_by_unit[unit.id].append(var)
 
 
-def needs_met(model: mathopt.Model, inst: Instance, v: Variables) -> None:
+def one_session_per_block(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
+    """Rule 1: every student is in exactly one session (or the fallback pool) in each available block."""
+    per_slot: dict[Key, list[Var]] = defaultdict(list)
+    for (unit, _, block), var in f.vars.x.items():
+        per_slot[(unit, block)].append(var)
+    for key, var in f.vars.fb.items():
+        per_slot[key].append(var)
+    for unit in f.units:
+        for block, slots in unit.slots.items():
+            b.row(_ones(per_slot.get((unit.id, block), [])), slots, slots)
+
+
+def needs_met(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
     """Rule 3: each need is met exactly."""
-    for student in inst.problem.students:
-        attended = _attendance(v, student.id)
-        for need in student.needs:
-            terms = attended.get(need.offering, [])
-            model.add_linear_constraint(
-                mathopt.LinearSum(terms) == need.sessions, name=f"{Rule.NEEDS_MET}[{student.id},{need.offering}]"
-            )
+    for unit in f.units:
+        attended = _attendance(f.vars, unit.id)
+        for offering, sessions in unit.needs.items():
+            b.row(_ones(attended.get(offering, [])), sessions, sessions)
 
 
-def not_repeated(model: mathopt.Model, inst: Instance, v: Variables) -> None:
+def not_repeated(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
     """Rule 4: a non-repeatable offering at most once per student (requests: once is all they ask)."""
-    for student in inst.problem.students:
-        needs = {n.offering for n in student.needs}
-        choices = set(student.choices)
-        for offering, terms in _attendance(v, student.id).items():
-            repeatable = inst.offering(offering).is_repeatable
-            request_only = offering not in needs and offering not in choices
-            if len(terms) > 1 and (not repeatable or request_only):
-                model.add_linear_constraint(
-                    mathopt.LinearSum(terms) <= 1, name=f"{Rule.NOT_REPEATED}[{student.id},{offering}]"
-                )
+    for unit in f.units:
+        for offering, terms in _attendance(f.vars, unit.id).items():
+            limit = unit.at_most.get(offering)
+            if limit is not None and offering not in unit.needs and len(terms) > 1:
+                b.row(_ones(terms), ub=limit)
 
 
-def offering_runs(model: mathopt.Model, inst: Instance, v: Variables) -> None:
-    """Rule 5: at most one session per block, between runs.min and runs.max sessions."""
-    blocks_of: dict[str, list[str]] = defaultdict(list)
-    for offering, block in inst.session_classes:
-        blocks_of[offering].append(block)
-        model.add_linear_constraint(v.y(inst, offering, block) <= 1, name=f"{Rule.OFFERING_RUNS}[{offering},{block}]")
+def offering_runs(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
+    """Rule 5: at most one session per block (``y`` <= 1), between runs.min and runs.max sessions."""
+    blocks_of: dict[str, list[Var]] = defaultdict(list)
+    for (offering, _), y in f.vars.runs.items():
+        blocks_of[offering].append(y)
     for offering in inst.problem.offerings:
-        if offering.kind == "fallback":
+        if offering.kind == "fallback" or offering.id not in blocks_of:
             continue
-        total = mathopt.LinearSum(v.y(inst, offering.id, b) for b in blocks_of.get(offering.id, []))
-        model.add_linear_constraint(
-            total <= inst.index.runs_max(offering), name=f"{Rule.OFFERING_RUNS}[{offering.id}]max"
-        )
-        if offering.runs.min > 0:
-            model.add_linear_constraint(total >= offering.runs.min, name=f"{Rule.OFFERING_RUNS}[{offering.id}]min")
+        runs = blocks_of[offering.id]
+        limit = inst.index.runs_max(offering)
+        if len(runs) > limit or offering.runs.min > 0:
+            b.row(_ones(runs), offering.runs.min, limit)
 
 
-def space(model: mathopt.Model, inst: Instance, v: Variables) -> None:
-    """Rule 6: rooms per class and block, enrollment within seats and at least min_students."""
-    per_class: dict[tuple[int, str], list[mathopt.Variable]] = defaultdict(list)
-    for (_, block, c), var in v.z.items():
+def space(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
+    """Rule 6: rooms per class and block; enrollment within seats, at least min_students."""
+    per_class: dict[tuple[int, str], list[Var]] = defaultdict(list)
+    for (_, block, c), var in f.vars.z.items():
         per_class[(c, block)].append(var)
     for (c, block), terms in per_class.items():
-        count = inst.class_counts[(c, block)]
-        if len(terms) > count:
-            model.add_linear_constraint(mathopt.LinearSum(terms) <= count, name=f"{Rule.SPACE}[class{c},{block}]")
-    for (offering, block), attendees in v.x_by_session.items():
-        enrolled = mathopt.LinearSum(var for _, var in attendees)
-        min_students = inst.offering(offering).min_students
-        model.add_linear_constraint(
-            enrolled <= v.seats(inst, offering, block), name=f"{Rule.SPACE}[{offering},{block}]seats"
-        )
-        # Implied for integers but much tighter for the LP: nobody sits in a session that does not run.
-        session_open = v.y(inst, offering, block)
-        for _, var in attendees:
-            model.add_linear_constraint(var <= session_open)
+        if len(terms) > inst.class_counts[(c, block)]:
+            b.row(_ones(terms), ub=inst.class_counts[(c, block)])
+    for key, attendees in f.vars.by_session.items():
+        enrolled = [(var, 1.0) for _, var in attendees]
+        y = f.vars.runs[key]
+        b.row(enrolled + f.vars.seat_terms(key, -1.0), ub=0.0)
+        min_students = inst.offering(key[0]).min_students
         if min_students > 1:
-            model.add_linear_constraint(
-                enrolled >= min_students * v.y(inst, offering, block), name=f"{Rule.SPACE}[{offering},{block}]min"
-            )
-    _fallback_pool_seats(model, inst, v)
+            b.row([*enrolled, (y, -float(min_students))], lb=0.0)
+        _link_to_session(b, key, attendees, y)
 
 
-def _fallback_pool_seats(model: mathopt.Model, inst: Instance, v: Variables) -> None:
-    """Fallback students per block (and per grade) fit in the fallback sessions that run."""
+LINK_CHUNK = 12
+
+
+def _link_to_session(b: ModelBuilder, key: Key, attendees: list[tuple[Unit, Var]], y: Var) -> None:
+    """x <= n * y for every attendee: implied for integers, but it is what makes the LP bound tight.
+
+    A session variable in hundreds of rows is a dense column, which makes the interior-point
+    method's normal equations dense; copies of ``y`` (equal to it, one per chunk of attendees) keep
+    every column short.
+    """
+    for start in range(0, len(attendees), LINK_CHUNK):
+        chunk = attendees[start : start + LINK_CHUNK]
+        copy = y
+        if len(attendees) > LINK_CHUNK:
+            copy = b.var()
+            b.row([(copy, 1.0), (y, -1.0)], 0.0, 0.0)
+        for unit, var in chunk:
+            b.row([(var, 1.0), (copy, -float(unit.options[key][1]))], ub=0.0)
+
+
+def fallback_pool(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
+    """Rule 6 for fallbacks: pooled students per block (and grade) fit in the fallback sessions that run."""
     index = inst.index
-    grades = sorted({s.grade for s in inst.problem.students})
-    grade_of = {s.id: s.grade for s in inst.problem.students}
-    locked_per_block: dict[str, int] = defaultdict(int)
+    locked: dict[str, int] = defaultdict(int)
     for _, block in inst.fallback_locks:
-        locked_per_block[block] += 1
+        locked[block] += 1
+    pooled: dict[str, list[tuple[int, Var]]] = defaultdict(list)
+    grade_of = {u.id: u.grade for u in f.units}
+    for (unit, block), var in f.vars.fb.items():
+        pooled[block].append((grade_of[unit], var))
     for block in index.block_ids:
-        sessions = [o for o in index.fallback_offerings if (o.id, block) in inst.session_classes]
-        pool = [var for (s, b), var in v.fb.items() if b == block]
-        seats = mathopt.LinearSum(v.seats(inst, o.id, block) for o in sessions)
-        model.add_linear_constraint(
-            mathopt.LinearSum(pool) + locked_per_block[block] <= seats, name=f"{Rule.SPACE}[fallback,{block}]"
-        )
+        sessions = [o for o in index.fallback_offerings if (o.id, block) in f.vars.runs]
+        seats = [term for o in sessions for term in f.vars.seat_terms((o.id, block), -1.0)]
+        b.row(_ones([var for _, var in pooled[block]]) + seats, ub=-float(locked[block]))
         if all(o.grades is None for o in sessions):
             continue
-        for grade in grades:
-            open_seats = mathopt.LinearSum(v.seats(inst, o.id, block) for o in sessions if o.open_to(grade))
-            members = [var for (s, b), var in v.fb.items() if b == block and grade_of[s] == grade]
-            model.add_linear_constraint(
-                mathopt.LinearSum(members) <= open_seats, name=f"{Rule.SPACE}[fallback,{block},g{grade}]"
-            )
-    for (student, block), offering in inst.fallback_locks.items():
-        if (offering, block) in inst.session_classes:
-            model.add_linear_constraint(
-                v.y(inst, offering, block) == 1, name=f"{Rule.LOCKS_AND_REQUESTS}[{student},{block}]"
-            )
+        for grade in sorted({g for g, _ in pooled[block]}):
+            open_seats = [t for o in sessions if o.open_to(grade) for t in f.vars.seat_terms((o.id, block), -1.0)]
+            b.row(_ones([var for g, var in pooled[block] if g == grade]) + open_seats, ub=0.0)
+    for (_, block), offering in inst.fallback_locks.items():
+        if (offering, block) in f.vars.runs:
+            b.row([(f.vars.runs[(offering, block)], 1.0)], 1.0, 1.0)
 
 
-def staff(model: mathopt.Model, inst: Instance, v: Variables) -> None:
+def staff(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
     """Rule 7: one session per block per staff member, at most max_sessions in the week."""
-    per_staff_block: dict[tuple[str, str], list[mathopt.LinearExpression]] = defaultdict(list)
-    per_staff: dict[str, list[mathopt.LinearExpression]] = defaultdict(list)
-    for offering, block in inst.session_classes:
+    per_block: dict[Key, list[Var]] = defaultdict(list)
+    per_week: dict[str, list[Var]] = defaultdict(list)
+    for (offering, block), y in f.vars.runs.items():
         for member in inst.offering(offering).staff:
-            per_staff_block[(member, block)].append(v.y(inst, offering, block))
-            per_staff[member].append(v.y(inst, offering, block))
-    for (member, block), terms in per_staff_block.items():
+            per_block[(member, block)].append(y)
+            per_week[member].append(y)
+    for terms in per_block.values():
         if len(terms) > 1:
-            model.add_linear_constraint(mathopt.LinearSum(terms) <= 1, name=f"{Rule.STAFF}[{member},{block}]")
+            b.row(_ones(terms), ub=1.0)
     for member in inst.problem.staff:
-        if member.max_sessions is not None and len(per_staff[member.id]) > member.max_sessions:
-            model.add_linear_constraint(
-                mathopt.LinearSum(per_staff[member.id]) <= member.max_sessions, name=f"{Rule.STAFF}[{member.id}]max"
-            )
+        if member.max_sessions is not None and len(per_week[member.id]) > member.max_sessions:
+            b.row(_ones(per_week[member.id]), ub=member.max_sessions)
 
 
-def resources(model: mathopt.Model, inst: Instance, v: Variables) -> None:
+def resources(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
     """Rule 8: per-session plus per-student use, plus reservations, within each resource's quantity."""
-    use: dict[tuple[str, str], list[mathopt.LinearExpression]] = defaultdict(list)
-    for offering_id, block in inst.session_classes:
-        offering = inst.offering(offering_id)
-        for item in offering.resources:
+    use: dict[Key, list[Term]] = defaultdict(list)
+    for (offering_id, block), y in f.vars.runs.items():
+        for item in inst.offering(offering_id).resources:
             if item.per_session:
-                use[(block, item.resource)].append(item.per_session * v.y(inst, offering_id, block))
+                use[(block, item.resource)].append((y, float(item.per_session)))
             if item.per_student:
-                enrolled = mathopt.LinearSum(var for _, var in v.x_by_session.get((offering_id, block), []))
-                use[(block, item.resource)].append(item.per_student * enrolled)
+                enrolled = f.vars.by_session.get((offering_id, block), [])
+                use[(block, item.resource)] += [(var, float(item.per_student)) for _, var in enrolled]
     for (block, resource), terms in use.items():
         free = inst.index.resources[resource].quantity - inst.index.reserved_units.get((block, resource), 0)
-        model.add_linear_constraint(mathopt.LinearSum(terms) <= free, name=f"{Rule.RESOURCES}[{resource},{block}]")
+        b.row(terms, ub=free)
 
 
-def avoid(model: mathopt.Model, inst: Instance, v: Variables) -> None:
-    """Rule 9: students who avoid each other never share a session (fallback: see extract)."""
-    for pair in inst.index.avoid_pairs:
-        a, b = sorted(pair)
-        for off_block in _common_sessions(v, a, b):
-            model.add_linear_constraint(
-                v.x[(a, *off_block)] + v.x[(b, *off_block)] <= 1,
-                name=f"{Rule.AVOID}[{a},{b},{off_block[0]},{off_block[1]}]",
-            )
+def avoid(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
+    """Rule 9: students who avoid each other never share a session (fallback: see ``extract``)."""
+    for first, second in sorted(tuple(sorted(p)) for p in inst.index.avoid_pairs):
+        mine = {(o, blk): var for o, blk, var in f.vars.by_unit.get(first, [])}
+        for o, blk, var in f.vars.by_unit.get(second, []):
+            if (o, blk) in mine:
+                b.row([(mine[(o, blk)], 1.0), (var, 1.0)], ub=1.0)
 
 
-def locks_and_requests(model: mathopt.Model, inst: Instance, v: Variables) -> None:
-    """Rule 10: locks hold (fixed in the variables' bounds) and required requests are met."""
-    for request in inst.problem.requests:
-        if request.priority != "required":
-            continue
-        terms = _attendance(v, request.student).get(request.offering, [])
-        model.add_linear_constraint(mathopt.LinearSum(terms) >= 1, name=f"{Rule.LOCKS_AND_REQUESTS}[{request.id}]")
-
-
-def _attendance(v: Variables, student: str) -> dict[str, list[mathopt.Variable]]:
-    out: dict[str, list[mathopt.Variable]] = defaultdict(list)
-    for offering, _, var in v.x_by_student.get(student, []):
-        out[offering].append(var)
-    return out
-
-
-def _common_sessions(v: Variables, a: str, b: str) -> list[tuple[str, str]]:
-    mine = {(o, blk) for o, blk, _ in v.x_by_student.get(a, [])}
-    return sorted(mine & {(o, blk) for o, blk, _ in v.x_by_student.get(b, [])})
+def locks_and_requests(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
+    """Rule 10: locks hold (lower bounds of their variables) and required requests are met."""
+    for unit in f.units:
+        attended = _attendance(f.vars, unit.id)
+        for offering, count in unit.required.items():
+            b.row(_ones(attended.get(offering, [])), lb=count)
 
 
 HARD_RULES = (
@@ -256,6 +248,7 @@ HARD_RULES = (
     not_repeated,
     offering_runs,
     space,
+    fallback_pool,
     staff,
     resources,
     avoid,
@@ -263,50 +256,78 @@ HARD_RULES = (
 )
 
 
-def _objective(model: mathopt.Model, inst: Instance, v: Variables) -> float:
-    """Add the soft terms (see ``objective``); returns the constant offset."""
+def _attendance(v: Variables, unit: str) -> dict[str, list[Var]]:
+    out: dict[str, list[Var]] = defaultdict(list)
+    for offering, _, var in v.by_unit.get(unit, []):
+        out[offering].append(var)
+    return out
+
+
+def _objective(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
+    """The soft terms of ``objective``, with the students' ideals as a constant offset."""
     policy = inst.problem.policy
-    terms: list[mathopt.LinearExpression] = []
-    costs = {(o.student, o.offering, o.block): o.cost for o in inst.options}
-    terms += [cost * v.x[key] for key, cost in costs.items() if cost]
-    for student, fbs in v.fb_by_student.items():
-        pieces = [model.add_variable(lb=0, ub=1, name=f"fbk[{student},{k}]") for k in range(len(fbs))]
-        model.add_linear_constraint(mathopt.LinearSum(pieces) == mathopt.LinearSum(fbs))
-        terms += [c * p for c, p in zip(fallback_piece_costs(inst.problem, len(fbs)), pieces, strict=True)]
-    for student_id in inst.no_choice_students:
-        chosen = [var for o, _, var in v.x_by_student.get(student_id, []) if _is_choice(inst, student_id, o)]
-        nc = model.add_variable(lb=0, ub=1, name=f"nochoice[{student_id}]")
-        model.add_linear_constraint(nc + mathopt.LinearSum(chosen) >= 1)
-        terms.append(policy.no_choice * nc)
-    for request in inst.problem.requests:
-        if request.priority == "preferred":
-            miss = model.add_variable(lb=0, ub=1, name=f"miss[{request.id}]")
-            attended = _attendance(v, request.student).get(request.offering, [])
-            model.add_linear_constraint(miss + mathopt.LinearSum(attended) >= 1)
-            terms.append(policy.preferred_request_missed * miss)
-    offset = 0.0
+    v = f.vars
+    for unit in f.units:
+        for (offering, block), (cost, _, _) in unit.options.items():
+            if cost and (unit.id, offering, block) in v.x:
+                b.cost(v.x[(unit.id, offering, block)], cost)
+        _fallback_terms(b, unit, v)
+        attended = _attendance(v, unit.id)
+        for offering, count in unit.preferred.items():
+            miss = b.var(0, count)
+            b.row([(miss, 1.0), *_ones(attended.get(offering, []))], lb=count)
+            b.cost(miss, policy.preferred_request_missed)
+        if no_choice_applies(inst, unit):
+            student = unit.single
+            assert student is not None
+            chosen = [var for o, _, var in v.by_unit.get(unit.id, []) if o in student.choices]
+            nc = b.var(0, 1)
+            b.row([(nc, 1.0), *_ones(chosen)], lb=1.0)
+            b.cost(nc, policy.no_choice)
+    b.offset = -float(sum(student_ideal(inst.index, s) for s in inst.problem.students))
+    singles = {u.id for u in f.units if u.single is not None}
     for prev in inst.problem.previous:
-        offset += policy.previous_changed
+        if prev.student not in singles:
+            continue  # stability is not relaxed into groups; dropping it keeps a bound valid
+        b.offset += policy.previous_changed
         var = v.x.get((prev.student, prev.offering, prev.block))
         if var is None and inst.offering(prev.offering).kind == "fallback":
             var = v.fb.get((prev.student, prev.block))
         if var is not None:
-            terms.append(-policy.previous_changed * var)
-    for (offering, block), fits in inst.session_classes.items():
-        terms += [fit * v.z[(offering, block, c)] for c, _, fit in fits if fit]
-    offset -= sum(student_ideal(inst.index, s) for s in inst.problem.students)
-    model.minimize(mathopt.LinearSum(terms) + offset)
-    return offset
+            b.cost(var, -policy.previous_changed)
+    for (offering, block), fits in f.sessions.items():
+        for c, _, fit in fits:
+            b.cost(v.z[(offering, block, c)], fit)
 
 
-def _is_choice(inst: Instance, student_id: str, offering: str) -> bool:
-    return offering in inst.index.students[student_id].choices
+def _fallback_terms(b: ModelBuilder, unit: Unit, v: Variables) -> None:
+    """Convex fallback cost: pieces with increasing marginal cost, filled cheapest first."""
+    pool = v.fb_by_unit.get(unit.id, [])
+    if not pool:
+        return
+    marginals = unit.fallback_marginals
+    if len(set(marginals)) == 1:
+        for var in pool:
+            b.cost(var, marginals[0])
+        return
+    pieces = [b.var(0, 1) for _ in marginals]
+    b.row(_ones(pieces) + _ones(pool, -1.0), 0.0, 0.0)
+    for cost, piece in zip(marginals, pieces, strict=True):
+        b.cost(piece, cost)
 
 
-def build_formulation(inst: Instance) -> Formulation:
+def build_formulation(
+    inst: Instance, units: list[Unit], sessions: Mapping[Key, list[tuple[int, int, int]]] | None = None
+) -> Formulation:
+    """The model over ``units`` and the given session candidates (all of them by default)."""
+    sessions = inst.session_classes if sessions is None else sessions
     model = mathopt.Model(name=f"flexblock-{inst.problem.school.id}")
-    v = _create_variables(model, inst)
+    builder = ModelBuilder(model)
+    form = Formulation(model, Variables(), units, sessions)
+    _session_variables(builder, sessions, form.vars)
+    _unit_variables(builder, inst, units, form.vars)
     for rule in HARD_RULES:
-        rule(model, inst, v)
-    offset = _objective(model, inst, v)
-    return Formulation(model, v, offset)
+        rule(builder, form, inst)
+    _objective(builder, form, inst)
+    builder.flush()
+    return form

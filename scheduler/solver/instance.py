@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from scheduler.domain.index import ProblemIndex
 from scheduler.domain.problem import Offering, Problem, Space, Student
-from scheduler.solver.objective import choice_cost, fallback_cost, needs_no_choice_guard, space_fit_cost
+from scheduler.solver.objective import fallback_cost, space_fit_cost
 
 
 @dataclass(frozen=True)
@@ -34,30 +34,16 @@ class SpaceClass:
 
 
 @dataclass
-class StudentOption:
-    """One (student, offering, block) triple with its cost per the objective."""
-
-    student: str
-    offering: str
-    block: str
-    cost: int
-    rank: int | None
-    locked: bool = False
-
-
-@dataclass
 class Instance:
     index: ProblemIndex
     classes: list[SpaceClass]
     # (offering, block) -> list of (class id, seats, fit cost)
     session_classes: dict[tuple[str, str], list[tuple[int, int, int]]] = field(default_factory=dict)
     class_counts: dict[tuple[int, str], int] = field(default_factory=dict)
-    options: list[StudentOption] = field(default_factory=list)
-    # (student, block) pairs that may go to the fallback pool (not locked elsewhere)
-    fallback_slots: list[tuple[str, str]] = field(default_factory=list)
+    # (student, block) pairs that may go to the fallback pool (available, not locked, a fallback runs)
+    pooled_slots: set[tuple[str, str]] = field(default_factory=set)
     # (student, block) -> fallback offering the student is locked into
     fallback_locks: dict[tuple[str, str], str] = field(default_factory=dict)
-    no_choice_students: list[str] = field(default_factory=list)
 
     @property
     def problem(self) -> Problem:
@@ -110,34 +96,17 @@ def _per_session_fits(index: ProblemIndex, offering: Offering, block: str) -> bo
     return True
 
 
-def _student_options(inst: Instance, student: Student) -> None:
+def _fallback_slots(inst: Instance, student: Student) -> None:
     index = inst.index
-    policy = index.problem.policy
     locks = index.locks.get(student.id, {})
-    options = index.options(student)
-    has_fallback = {
-        b: any((o.id, b) in inst.session_classes for o in index.fallback_offerings if o.open_to(student.grade))
-        for b in index.block_ids
-    }
     for block in index.available_blocks(student):
         locked = locks.get(block)
         if locked is not None:
             if index.offerings[locked].kind == "fallback":
                 inst.fallback_locks[(student.id, block)] = locked
-            elif (locked, block) in inst.session_classes:
-                rank = options[locked].rank if locked in options else None
-                cost = choice_cost(policy, rank) if rank else 0
-                inst.options.append(StudentOption(student.id, locked, block, cost, rank, locked=True))
             continue
-        for option in options.values():
-            if option.reason == "fallback" or (option.offering, block) not in inst.session_classes:
-                continue
-            cost = choice_cost(policy, option.rank) if option.rank else 0
-            inst.options.append(StudentOption(student.id, option.offering, block, cost, option.rank))
-        if has_fallback[block]:
-            inst.fallback_slots.append((student.id, block))
-    if needs_no_choice_guard(index, student):
-        inst.no_choice_students.append(student.id)
+        if any((o.id, block) in inst.session_classes for o in index.fallback_offerings if o.open_to(student.grade)):
+            inst.pooled_slots.add((student.id, block))
 
 
 def build_instance(problem: Problem) -> Instance:
@@ -145,7 +114,7 @@ def build_instance(problem: Problem) -> Instance:
     inst = Instance(index=index, classes=_space_classes(index))
     _session_candidates(inst)
     for student in problem.students:
-        _student_options(inst, student)
+        _fallback_slots(inst, student)
     return inst
 
 

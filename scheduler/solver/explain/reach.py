@@ -1,0 +1,303 @@
+"""Where each offering can hold a session, and, when it cannot, the plain reason why.
+
+Every blocker here is a fact that alone forbids a session of the offering in the block under the
+hard rules (an unavailable teacher, no free room with the needed features, fewer students allowed
+to attend than its minimum ...). The prechecks rely on that: a shortfall computed from these facts
+is a proof of infeasibility, never a guess. ``shortfall`` walks the limits in the order a scheduler
+would check them (allowed blocks, staff, session limits, rooms, the student's own week) and names
+the first one that makes a demand impossible, so the message blames the real bottleneck.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+
+from scheduler.domain.index import ProblemIndex
+from scheduler.domain.problem import Offering, Student
+from scheduler.domain.rules import Rule
+from scheduler.solver.explain.words import (
+    blocks_phrase,
+    listing,
+    offering_ref,
+    plural,
+    resource_ref,
+    role,
+    space_ref,
+    staff_ref,
+    student_ref,
+)
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """Why an offering cannot hold a session in one block."""
+
+    rule: Rule
+    reason: str
+    entities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A demand the offering cannot meet: ``phrase`` completes "..., but {phrase}"."""
+
+    rule: Rule
+    phrase: str
+    entities: tuple[str, ...]
+    reachable: int
+
+
+class Reach:
+    """Static reachability facts of one problem, computed once and shared by every precheck."""
+
+    def __init__(self, index: ProblemIndex) -> None:
+        self.index = index
+
+    # ---- who may attend ------------------------------------------------------------------
+    @cached_property
+    def options(self) -> dict[str, frozenset[str]]:
+        """student -> offerings rule 2 lets them attend (choices, needs, requests, locks, fallbacks)."""
+        return {s.id: frozenset(self.index.options(s)) for s in self.index.problem.students}
+
+    @cached_property
+    def eligible(self) -> dict[str, list[Student]]:
+        """offering -> students who may attend it."""
+        out: dict[str, list[Student]] = defaultdict(list)
+        for student in self.index.problem.students:
+            for offering in self.options[student.id]:
+                out[offering].append(student)
+        return out
+
+    def lock_in(self, student: str, block: str) -> str | None:
+        return self.index.locks.get(student, {}).get(block)
+
+    def free_for(self, student: Student, offering: str, block: str) -> bool:
+        """The student is available in the block and not locked into another offering there."""
+        return block not in student.unavailable and self.lock_in(student.id, block) in (None, offering)
+
+    # ---- where an offering can run ---------------------------------------------------------
+    def blocker(self, offering: Offering, block: str) -> Blocker | None:
+        """The first fact that forbids a session of ``offering`` in ``block``; None when it may run."""
+        return self._blockers[(offering.id, block)]
+
+    @cached_property
+    def _blockers(self) -> dict[tuple[str, str], Blocker | None]:
+        return {(o.id, b): self._find_blocker(o, b) for o in self.index.problem.offerings for b in self.index.block_ids}
+
+    def _find_blocker(self, offering: Offering, block: str) -> Blocker | None:
+        for find in (self._block_not_allowed, self._staff_blocker, self._room_blocker, self._resource_blocker):
+            found = find(offering, block)
+            if found is not None:
+                return found
+        return self._attendance_blocker(offering, block)
+
+    def _block_not_allowed(self, offering: Offering, block: str) -> Blocker | None:
+        if block in self.index.allowed_blocks(offering):
+            return None
+        return Blocker(Rule.OFFERING_RUNS, "not one of its allowed blocks", (offering_ref(offering.id),))
+
+    def _staff_blocker(self, offering: Offering, block: str) -> Blocker | None:
+        for staff_id in offering.staff:
+            member = self.index.staff[staff_id]
+            if block in member.unavailable:
+                return Blocker(Rule.STAFF, f"{staff_id} is unavailable", (staff_ref(staff_id),))
+            held = [r.id for r in self.index.problem.reservations if r.staff == staff_id and r.block == block]
+            if held:
+                return Blocker(Rule.STAFF, f"{staff_id} holds reservation {held[0]}", (staff_ref(staff_id),))
+            if member.max_sessions == 0:
+                return Blocker(Rule.STAFF, f"{staff_id} may lead no sessions this week", (staff_ref(staff_id),))
+        return None
+
+    def fitting_spaces(self, offering: Offering) -> list[str]:
+        """Rooms with every needed feature (and the fixed room, when there is one), in any block."""
+        return [s.id for s in self.index.problem.spaces if self.index.space_fits(offering, s)]
+
+    def _room_blocker(self, offering: Offering, block: str) -> Blocker | None:
+        fitting = self.fitting_spaces(offering)
+        features = listing(offering.needs_features)
+        if not fitting:
+            if offering.space is not None:
+                space = self.index.spaces[offering.space]
+                missing = listing(sorted(set(offering.needs_features) - set(space.features)))
+                return Blocker(Rule.SPACE, f"its room {space.id} lacks {missing}", (space_ref(space.id),))
+            return Blocker(Rule.SPACE, f"no room has {features}" if features else "the school lists no rooms")
+        free = self.index.spaces_for(offering, block)
+        refs = tuple(space_ref(s) for s in fitting)
+        if not free:
+            if offering.space is not None:
+                space = self.index.spaces[offering.space]
+                state = "unavailable" if block in space.unavailable else "reserved"
+                return Blocker(Rule.SPACE, f"its room {space.id} is {state}", refs)
+            what = f"every room with {features}" if features else "every room"
+            return Blocker(Rule.SPACE, f"{what} is unavailable or reserved", refs)
+        best = max(free, key=lambda s: self.index.seat_limit(offering, s))
+        seats = self.index.seat_limit(offering, best)
+        if seats < offering.min_students:
+            return Blocker(
+                Rule.SPACE,
+                f"its largest free room ({best.id}) seats {seats}, "
+                f"below its minimum of {offering.min_students} students",
+                (space_ref(best.id),),
+            )
+        return None
+
+    def _resource_blocker(self, offering: Offering, block: str) -> Blocker | None:
+        for resource_id, need in self.index.resource_use(offering, offering.min_students).items():
+            resource = self.index.resources[resource_id]
+            free = resource.quantity - self.index.reserved_units.get((block, resource_id), 0)
+            if need > free:
+                return Blocker(
+                    Rule.RESOURCES,
+                    f"a session needs {need} {resource_id} but only {free} of {resource.quantity} are free",
+                    (resource_ref(resource_id),),
+                )
+        return None
+
+    def _attendance_blocker(self, offering: Offering, block: str) -> Blocker | None:
+        count = sum(1 for s in self.eligible.get(offering.id, []) if self.free_for(s, offering.id, block))
+        if count == 0:
+            return Blocker(Rule.ALLOWED_OFFERING, "no student who may attend it is free")
+        if count < offering.min_students:
+            return Blocker(
+                Rule.SPACE,
+                f"only {plural(count, 'student')} who may attend it "
+                f"{'is' if count == 1 else 'are'} free, below its minimum of {offering.min_students}",
+            )
+        return None
+
+    def session_blocks(self, offering: Offering) -> list[str]:
+        """Blocks where a session of the offering is possible at all."""
+        return self._session_blocks[offering.id]
+
+    @cached_property
+    def _session_blocks(self) -> dict[str, list[str]]:
+        return {
+            o.id: [b for b in self.index.block_ids if self._blockers[(o.id, b)] is None]
+            for o in self.index.problem.offerings
+        }
+
+    def best_seats(self, offering: Offering, block: str) -> int:
+        """Most students one session can seat in the block (0 when it cannot run there)."""
+        if self.blocker(offering, block) is not None:
+            return 0
+        return max(self.index.seat_limit(offering, s) for s in self.index.spaces_for(offering, block))
+
+    def staff_limit(self, offering: Offering) -> tuple[int, str | None]:
+        """The tightest ``max_sessions`` among its staff, and who sets it (None when unlimited)."""
+        limits = [(m, t) for t in offering.staff if (m := self.index.staff[t].max_sessions) is not None]
+        return min(limits) if limits else (len(self.index.block_ids), None)
+
+    def run_cap(self, offering: Offering) -> int:
+        """Most sessions the offering can hold this week."""
+        return min(self.index.runs_max(offering), self.staff_limit(offering)[0], len(self.session_blocks(offering)))
+
+    def usable_blocks(self, student: Student, offering: Offering) -> list[str]:
+        """Blocks where the student could attend a session of the offering."""
+        return [b for b in self.session_blocks(offering) if self.free_for(student, offering.id, b)]
+
+    # ---- why a demand cannot be met ----------------------------------------------------------
+    def shortfall(self, offering: Offering, want: int, student: Student | None = None) -> Shortfall | None:
+        """Why the offering cannot give ``want`` sessions (to ``student``, when given); None if it can."""
+        for stage in (self._allowed_stage, self._staff_stage, self._limit_stage, self._room_stage):
+            found = stage(offering, want)
+            if found is not None:
+                return found
+        if student is not None:
+            return self._student_stage(offering, want, student)
+        return None
+
+    def _allowed_stage(self, offering: Offering, want: int) -> Shortfall | None:
+        allowed = self.index.allowed_blocks(offering)
+        if len(allowed) >= want:
+            return None
+        phrase = f"{offering.id} may only run in {blocks_phrase(allowed)}"
+        return Shortfall(Rule.OFFERING_RUNS, phrase, (offering_ref(offering.id),), len(allowed))
+
+    def staff_free_blocks(self, offering: Offering) -> list[str]:
+        allowed = self.index.allowed_blocks(offering)
+        return [b for b in allowed if all(self.index.staff_free(t, b) for t in offering.staff)]
+
+    def staff_phrase(self, offering: Offering) -> str:
+        """ "its only interventionist t-ng is available in 2 blocks (mon and fri)"."""
+        free = self.staff_free_blocks(offering)
+        scoped = offering.allowed_blocks is not None and len(self.index.allowed_blocks(offering)) < len(
+            self.index.block_ids
+        )
+        if scoped:
+            where = f"{'only ' if free else ''}{len(free) or 'none'} of its allowed blocks"
+            where += f" ({listing(free)})" if free else ""
+        else:
+            where = blocks_phrase(free)
+        if len(offering.staff) == 1:
+            return f"its only {role(offering)} {offering.staff[0]} is available in {where}"
+        return f"its staff {listing(offering.staff)} are available together in {where}"
+
+    def _staff_stage(self, offering: Offering, want: int) -> Shortfall | None:
+        free = self.staff_free_blocks(offering)
+        if len(free) >= want:
+            return None
+        allowed = self.index.allowed_blocks(offering)
+        absent = [t for t in offering.staff if any(not self.index.staff_free(t, b) for b in allowed)]
+        refs = (offering_ref(offering.id), *(staff_ref(t) for t in absent))
+        return Shortfall(Rule.STAFF, self.staff_phrase(offering), refs, len(free))
+
+    def _limit_stage(self, offering: Offering, want: int) -> Shortfall | None:
+        limit, staff_id = self.staff_limit(offering)
+        if staff_id is not None and limit < want:
+            phrase = (
+                f"{staff_id} may lead no sessions this week"
+                if limit == 0
+                else f"{staff_id} leads at most {plural(limit, 'session')} a week"
+            )
+            return Shortfall(Rule.STAFF, phrase, (staff_ref(staff_id),), limit)
+        runs_max = self.index.runs_max(offering)
+        if runs_max < want:
+            phrase = f"{offering.id} runs at most {plural(runs_max, 'time')}"
+            return Shortfall(Rule.OFFERING_RUNS, phrase, (offering_ref(offering.id),), runs_max)
+        return None
+
+    def blocker_summary(self, offering: Offering, blocks: list[str]) -> tuple[str, Rule, tuple[str, ...]]:
+        """The blockers of ``blocks`` grouped by reason: "no room has lab (mon and tue); ..."."""
+        grouped: dict[Blocker, list[str]] = defaultdict(list)
+        for block in blocks:
+            found = self.blocker(offering, block)
+            if found is not None:
+                grouped[found].append(block)
+        parts = [f"{b.reason} ({listing(where)})" for b, where in grouped.items()]
+        rules = [b.rule for b in grouped for _ in grouped[b]]
+        rule = max(set(rules), key=rules.count) if rules else Rule.OFFERING_RUNS
+        refs = tuple(ref for b in grouped for ref in b.entities)
+        return "; ".join(parts), rule, refs
+
+    def _room_stage(self, offering: Offering, want: int) -> Shortfall | None:
+        free = self.staff_free_blocks(offering)
+        runnable = [b for b in free if self.blocker(offering, b) is None]
+        if len(runnable) >= want:
+            return None
+        reasons, rule, refs = self.blocker_summary(offering, [b for b in free if b not in runnable])
+        count = f"only {blocks_phrase(runnable)}" if runnable else "no block"
+        phrase = f"{offering.id} can hold a session in {count}: {reasons}"
+        return Shortfall(rule, phrase, (offering_ref(offering.id), *refs), len(runnable))
+
+    def _student_stage(self, offering: Offering, want: int, student: Student) -> Shortfall | None:
+        runnable = self.session_blocks(offering)
+        available = [b for b in runnable if b not in student.unavailable]
+        if len(available) < want:
+            away = [b for b in runnable if b in student.unavailable]
+            phrase = (
+                f"{offering.id} can run only in {listing(runnable)}, and {student.id} is unavailable in {listing(away)}"
+            )
+            return Shortfall(Rule.ONE_SESSION_PER_BLOCK, phrase, (student_ref(student.id),), len(available))
+        usable = [b for b in available if self.free_for(student, offering.id, b)]
+        if len(usable) < want:
+            locked = [(b, self.lock_in(student.id, b)) for b in available if b not in usable]
+            where = listing(f"{o} in {b}" for b, o in locked)
+            phrase = f"{offering.id} can run only in {listing(available)}, and {student.id} is locked into {where}"
+            refs = (student_ref(student.id), *(offering_ref(o) for _, o in locked if o))
+            return Shortfall(Rule.LOCKS_AND_REQUESTS, phrase, refs, len(usable))
+        if want > 1 and not offering.is_repeatable:
+            phrase = f"{offering.id} is not repeatable: a student attends it at most once"
+            return Shortfall(Rule.NOT_REPEATED, phrase, (offering_ref(offering.id),), 1)
+        return None

@@ -38,11 +38,22 @@ ProgressCallback = Callable[[Progress], None]
 # Students per merged unit: the bound model stays exact up to this many students ...
 BOUND_EXACT_UP_TO = 2500
 # ... and the timetable model is kept to about this many units.
-TIMETABLE_UNITS = 300
+TIMETABLE_UNITS = 600
 SESSION_SHARE = 0.25  # of the time limit, for the first session MIP
 PLACEMENT_SHARE = 0.2  # of the time limit, kept for the exact student placement
 LNS_SUB_SECONDS = 2.0
 SAFETY_SECONDS = 1.0
+# With one worker the search does a fixed amount of work instead of filling the time (same plan for
+# the same seed); the time limit still cuts it short on schools too big for that work.
+DETERMINISTIC_NODES = 2000
+DETERMINISTIC_ROUNDS = 40
+DETERMINISTIC_SUB_NODES = 200
+
+
+def _fixed_work(settings: SolveSettings) -> dict[str, int]:
+    if settings.workers != 1:
+        return {}
+    return {"max_rounds": DETERMINISTIC_ROUNDS, "sub_nodes": DETERMINISTIC_SUB_NODES}
 
 
 class _Tracker:
@@ -130,12 +141,14 @@ def _timetable(inst: Instance, warm: Plan, settings: SolveSettings, tracker: _Tr
         var.integer = True
     seconds = min(settings.time_limit * SESSION_SHARE, tracker.left() * 0.5)
     result = run_highs(
-        form.model, seconds=seconds, seed=settings.seed, relative_gap=1e-3, hint=_hint_from(inst, form, warm)
+        form.model,
+        seconds=seconds,
+        seed=settings.seed,
+        relative_gap=1e-3,
+        hint=_hint_from(inst, form, warm),
+        node_limit=DETERMINISTIC_NODES if settings.workers == 1 else None,
     )
-    if group == 1:
-        tracker.proved(result.bound)  # the merged model is only a relaxation when group == 1 too
-    elif result.bound is not None:
-        tracker.proved(result.bound)
+    tracker.proved(result.bound)  # valid for the whole week: merging students only relaxes it
     tracker.done(group_size=group, objective=result.objective, bound=result.bound)
     if result.infeasible:
         return None, True
@@ -143,7 +156,9 @@ def _timetable(inst: Instance, warm: Plan, settings: SolveSettings, tracker: _Tr
         return None, False
     values = result.values
     lns_deadline = tracker.deadline - settings.time_limit * PLACEMENT_SHARE - SAFETY_SECONDS
-    if time.monotonic() + 1.0 < lns_deadline:
+    gap = relative_gap(result.objective or 0.0, result.bound)
+    proven = group == 1 and gap is not None and gap <= 1e-3
+    if not proven and time.monotonic() + 1.0 < lns_deadline:
         tracker.enter("lns")
         values, objective, rounds = lns.improve(
             inst,
@@ -153,6 +168,7 @@ def _timetable(inst: Instance, warm: Plan, settings: SolveSettings, tracker: _Tr
             deadline=lns_deadline,
             seed=settings.seed,
             sub_seconds=LNS_SUB_SECONDS,
+            **_fixed_work(settings),
         )
         tracker.done(objective=objective, rounds=rounds)
     return timetable_from_values(inst, form.vars, values), False
@@ -165,9 +181,8 @@ def _place(
     tracker.enter("placement")
     sessions = {key: [fit for fit in inst.session_classes[key] if fit[0] == c] for key, c in timetable.sessions.items()}
     form = build_formulation(inst, make_units(inst, 1), sessions)
-    for var in form.vars.z.values():
-        var.lower_bound = 1.0
-    for var in form.vars.placement_vars():
+    # A session of the timetable may still stay empty (it then does not run), so rooms stay 0/1.
+    for var in [*form.vars.z.values(), *form.vars.placement_vars()]:
         var.integer = True
     result = run_highs(form.model, seconds=max(1.0, tracker.left()), seed=settings.seed, relative_gap=1e-4)
     tracker.done(objective=result.objective, bound=result.bound)

@@ -64,20 +64,28 @@ def improve(
     deadline: float,
     seed: int,
     sub_seconds: float,
+    max_rounds: int | None = None,
+    sub_nodes: int | None = None,
     on_improvement: Callable[[float], None] | None = None,
 ) -> tuple[dict[mathopt.Variable, float], float, int]:
-    """Improve an integer timetable until ``deadline``; returns (values, objective, rounds)."""
+    """Improve an integer timetable until ``deadline``; returns (values, objective, rounds).
+
+    With ``max_rounds`` and ``sub_nodes`` the search does a fixed amount of work (the same plan for
+    the same seed, as long as the deadline does not cut it short).
+    """
     rng = random.Random(seed)
     moves = [_block_neighbourhood(inst, 2), _staff_neighbourhood(inst, 0.3), _block_neighbourhood(inst, 1)]
     rounds = 0
     try:
-        while time.monotonic() + min(sub_seconds, 1.0) < deadline:
+        while time.monotonic() + min(sub_seconds, 1.0) < deadline and (max_rounds is None or rounds < max_rounds):
             free = moves[rounds % len(moves)](rng)
             rounds += 1
             _fix_outside(form, free, values)
             seconds = min(sub_seconds, deadline - time.monotonic())
             hint = {var: values.get(var, 0.0) for var in form.vars.z.values()}
-            result = run_highs(form.model, seconds=seconds, seed=seed + rounds, relative_gap=1e-4, hint=hint)
+            result = run_highs(
+                form.model, seconds=seconds, seed=seed + rounds, relative_gap=1e-4, hint=hint, node_limit=sub_nodes
+            )
             if result.feasible and result.objective is not None and result.objective < objective - 1e-6:
                 values, objective = result.values, result.objective
                 if on_improvement is not None:

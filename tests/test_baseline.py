@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import SPEC_EXAMPLES
 
 from scheduler.domain.checker import check_plan, format_violations
 from scheduler.domain.loading import load_problem, parse_problem
@@ -15,9 +14,7 @@ from scheduler.domain.problem import Problem
 from scheduler.generate import generate_school
 from scheduler.solver.baseline import baseline_plan
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("FLEXBLOCK_SHARED", REPO.parent / "shared"))
-EXAMPLE = SHARED / "spec" / "examples" / "small-school.json"
+EXAMPLE = SPEC_EXAMPLES / "small-school.json"
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import SPEC_EXAMPLES
 
 from scheduler.domain.checker import Violation, check_plan, format_violations
 from scheduler.domain.index import ProblemIndex
@@ -15,7 +15,7 @@ from scheduler.domain.loading import parse_plan, parse_problem
 from scheduler.domain.problem import Problem
 from scheduler.domain.rules import Rule
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "spec" / "examples"
+EXAMPLES = SPEC_EXAMPLES
 
 Data = dict[str, Any]
 

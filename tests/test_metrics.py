@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import SPEC_EXAMPLES
 
 from scheduler.domain.loading import load_plan, load_problem, parse_problem
 from scheduler.domain.metrics import compute_metrics
 from scheduler.domain.plan import Assignment, Metrics, Plan, Session, session_id
 from scheduler.domain.problem import Problem
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "spec" / "examples"
+EXAMPLES = SPEC_EXAMPLES
 BLOCKS = ("mon", "tue", "wed")
 
 Data = dict[str, Any]

@@ -8,8 +8,9 @@
    fractional) started from the warm start's timetable, then large-neighbourhood search (``lns``).
 4. Placement: the exact student MIP on the chosen timetable, one variable per allowed
    (student, offering, block), every rule exact; then fallback sessions and rooms (``extract``).
-5. The better of that plan and the warm start is returned, with the best proven bound.
-When the relaxation is infeasible, ``explain`` says why.
+5. The better of that plan and the warm start is returned, with the best proven bound, once the
+   independent checker (``domain.checker``) confirms it keeps every hard rule.
+When the relaxation is infeasible, or no plan passes the checker, ``explain`` says why.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 
+from scheduler.domain.checker import check_plan
 from scheduler.domain.plan import Plan
 from scheduler.domain.problem import Problem
 from scheduler.solver import lns
@@ -45,15 +47,29 @@ LNS_SUB_SECONDS = 2.0
 SAFETY_SECONDS = 1.0
 # With one worker the search does a fixed amount of work instead of filling the time (same plan for
 # the same seed); the time limit still cuts it short on schools too big for that work.
-DETERMINISTIC_NODES = 2000
-DETERMINISTIC_ROUNDS = 40
-DETERMINISTIC_SUB_NODES = 200
+DETERMINISTIC_NODES = 500
+DETERMINISTIC_ROUNDS = 12
+DETERMINISTIC_SUB_NODES = 50
+DETERMINISTIC_SHARE = 0.6
 
 
-def _fixed_work(settings: SolveSettings) -> dict[str, int]:
+def _fixed_work(settings: SolveSettings) -> dict[str, float]:
+    """LNS limits: a fixed number of rounds and nodes with one worker, else time-sliced rounds."""
     if settings.workers != 1:
-        return {}
-    return {"max_rounds": DETERMINISTIC_ROUNDS, "sub_nodes": DETERMINISTIC_SUB_NODES}
+        return {"sub_seconds": LNS_SUB_SECONDS}
+    return {
+        "max_rounds": DETERMINISTIC_ROUNDS,
+        "sub_nodes": DETERMINISTIC_SUB_NODES,
+        "sub_seconds": settings.time_limit,
+    }
+
+
+def _mip_limits(settings: SolveSettings, seconds: float, tracker: _Tracker) -> dict[str, float | None]:
+    """With one worker a node count, not the clock, ends a MIP (the same plan on every run);
+    the clock only guards the deadline, with a larger share of it."""
+    if settings.workers != 1:
+        return {"seconds": seconds, "node_limit": None}
+    return {"seconds": max(seconds, tracker.left() * DETERMINISTIC_SHARE), "node_limit": DETERMINISTIC_NODES}
 
 
 class _Tracker:
@@ -142,11 +158,10 @@ def _timetable(inst: Instance, warm: Plan, settings: SolveSettings, tracker: _Tr
     seconds = min(settings.time_limit * SESSION_SHARE, tracker.left() * 0.5)
     result = run_highs(
         form.model,
-        seconds=seconds,
         seed=settings.seed,
         relative_gap=1e-3,
         hint=_hint_from(inst, form, warm),
-        node_limit=DETERMINISTIC_NODES if settings.workers == 1 else None,
+        **_mip_limits(settings, seconds, tracker),
     )
     tracker.proved(result.bound)  # valid for the whole week: merging students only relaxes it
     tracker.done(group_size=group, objective=result.objective, bound=result.bound)
@@ -167,7 +182,6 @@ def _timetable(inst: Instance, warm: Plan, settings: SolveSettings, tracker: _Tr
             result.objective or 0.0,
             deadline=lns_deadline,
             seed=settings.seed,
-            sub_seconds=LNS_SUB_SECONDS,
             **_fixed_work(settings),
         )
         tracker.done(objective=objective, rounds=rounds)
@@ -184,7 +198,8 @@ def _place(
     # A session of the timetable may still stay empty (it then does not run), so rooms stay 0/1.
     for var in [*form.vars.z.values(), *form.vars.placement_vars()]:
         var.integer = True
-    result = run_highs(form.model, seconds=max(1.0, tracker.left()), seed=settings.seed, relative_gap=1e-4)
+    limits = _mip_limits(settings, max(1.0, tracker.left()), tracker)
+    result = run_highs(form.model, seed=settings.seed, relative_gap=1e-4, **limits)
     tracker.done(objective=result.objective, bound=result.bound)
     if not result.feasible:
         return None
@@ -208,7 +223,7 @@ def solve(problem: Problem, settings: SolveSettings | None = None, on_progress: 
     warm = _warm_start(problem, settings, tracker)
     job = _start_bound(inst, settings, tracker)
     timetable, infeasible = _timetable(inst, warm, settings, tracker)
-    if infeasible or job.infeasible:
+    if infeasible or (job.poll() and job.infeasible):
         job.stop()
         return _explain(problem, inst, settings, tracker)
     plan = None
@@ -224,7 +239,20 @@ def solve(problem: Problem, settings: SolveSettings | None = None, on_progress: 
     _collect_bound(job, tracker)
     if job.infeasible:
         return _explain(problem, inst, settings, tracker)
-    return _finish(plan, warm, settings, tracker)
+    candidates = _valid_plans(problem, [plan, warm], tracker)
+    if not candidates:
+        return _explain(problem, inst, settings, tracker)
+    return _finish(candidates, plan, settings, tracker)
+
+
+def _valid_plans(problem: Problem, plans: list[Plan | None], tracker: _Tracker) -> list[Plan]:
+    """The feasible plans that the independent checker confirms: a plan that breaks a hard rule is
+    never returned, whatever stage made it (the warm start cannot place every locked student when
+    the data is contradictory, for example)."""
+    tracker.enter("check")
+    valid = [p for p in plans if p is not None and p.status == "feasible" and not check_plan(problem, p)]
+    tracker.done(valid=len(valid))
+    return valid
 
 
 def _collect_bound(job: BoundJob, tracker: _Tracker) -> None:
@@ -236,13 +264,9 @@ def _collect_bound(job: BoundJob, tracker: _Tracker) -> None:
     tracker.done(bound=job.bound, error=job.error)
 
 
-def _finish(plan: Plan | None, warm: Plan, settings: SolveSettings, tracker: _Tracker) -> Plan:
-    """The better of the optimised plan and the warm start, with the bound, gap and stages."""
-    candidates = [p for p in (plan, warm) if p is not None and p.status == "feasible"]
-    if not candidates:
-        best = warm
-    else:
-        best = min(candidates, key=lambda p: p.objective if p.objective is not None else math.inf)
+def _finish(candidates: list[Plan], plan: Plan | None, settings: SolveSettings, tracker: _Tracker) -> Plan:
+    """The best valid plan (the optimised one or the warm start), with the bound, gap and stages."""
+    best = min(candidates, key=lambda p: p.objective if p.objective is not None else math.inf)
     best.engine = {
         "name": "flexblock",
         "method": "LP bound + session MIP + LNS + student MIP (HiGHS via OR-Tools MathOpt)",

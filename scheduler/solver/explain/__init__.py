@@ -1,10 +1,11 @@
 """Why a school's data cannot be scheduled, in a school scheduler's words.
 
-``explain_infeasibility`` first runs the fast prechecks (``prechecks.py``: each conflict they report
-alone proves the week impossible, e.g. a need its interventionist's availability cannot cover). When
-they find nothing it builds a CP-SAT model of the ten hard rules with one switch per rule and entity
-(``model.py``), asks the solver which switches cannot all be on, and shrinks that set to a minimal one
-(``core.py``), each switch then told as one fact (``describe.py``).
+``explain_infeasibility`` first runs the fast prechecks (``prechecks.py`` and the ``*_checks.py``
+modules it runs: each conflict they report alone proves the week impossible, e.g. a need its
+interventionist's availability cannot cover). When they find nothing it states the ten hard rules
+with one switch (guard) per rule and entity (``constraints.py``), builds them into CP-SAT
+(``model.py``), asks the solver which switches cannot all be on and shrinks that set to a minimal
+one (``core.py``), each switch then told as one fact (``describe.py``).
 
 An empty list means no conflict was found: the problem is feasible, or the time limit ran out
 before the solver could decide, and the caller reports "unknown".

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from scheduler.domain.plan import Conflict
 from scheduler.domain.problem import Offering, Student
 from scheduler.domain.rules import Rule
-from scheduler.solver.explain.model import GROUPS, Guard
+from scheduler.solver.explain.constraints import GROUPS, Guard
 from scheduler.solver.explain.reach import Reach
 from scheduler.solver.explain.words import (
     block_ref,
@@ -32,15 +32,16 @@ MERGE_PLACED = 4  # this many "placed" guards or more read as one conflict
 OPTIONS_SHOWN = 6  # list a student's options in the message when they have at most this many
 
 
-def where_it_runs(reach: Reach, offering: Offering) -> tuple[str, list[str]]:
-    """ "; reading-t3 can run only in mon: t-ng is unavailable (tue, wed, thu and fri)" (or "")."""
-    runnable = reach.session_blocks(offering)
+def where_it_runs(reach: Reach, offering: Offering) -> tuple[str, list[str], list[str]]:
+    """ "; reading-t3 can run only in mon: t-ng is unavailable (tue, wed, thu and fri)" (or ""), the
+    entities it names, and the blocks it can run in (who may attend left aside: that is the story)."""
+    runnable = reach.static_blocks(offering)
     blocked = [b for b in reach.index.block_ids if b not in runnable]
     if not blocked:
-        return "", []
+        return "", [], runnable
     summary, _, refs = reach.blocker_summary(offering, blocked)
     where = f"can run only in {listing(runnable)}" if runnable else "cannot run in any block"
-    return f"; {offering.id} {where}: {summary}", list(refs)
+    return f"; {offering.id} {where}: {summary}", list(refs), runnable
 
 
 def _away(student: Student, blocks: list[str]) -> str:
@@ -81,11 +82,10 @@ def _need(reach: Reach, guard: Guard) -> Conflict:
     student = reach.index.students[guard.key[0]]
     offering = reach.index.offerings[guard.key[1]]
     sessions = next(n.sessions for n in student.needs if n.offering == offering.id)
-    context, refs = where_it_runs(reach, offering)
+    context, refs, runnable = where_it_runs(reach, offering)
     return conflict(
         Rule.NEEDS_MET,
-        f"{student.id} needs {plural(sessions, 'session')} of {offering.id}{context}"
-        f"{_away(student, reach.session_blocks(offering))}",
+        f"{student.id} needs {plural(sessions, 'session')} of {offering.id}{context}{_away(student, runnable)}",
         [student_ref(student.id), offering_ref(offering.id), *map(staff_ref, offering.staff), *refs],
     )
 
@@ -108,7 +108,7 @@ def _runs(reach: Reach, guard: Guard) -> Conflict:
         message = f"{offering.id} must run at least {plural(low, 'time')}"
     else:
         message = f"{offering.id} runs at most {plural(high, 'time')} a week"
-    context, refs = where_it_runs(reach, offering)
+    context, refs, _ = where_it_runs(reach, offering)
     return conflict(Rule.OFFERING_RUNS, message + context, [offering_ref(offering.id), *refs])
 
 
@@ -201,11 +201,11 @@ def _request(reach: Reach, guard: Guard) -> Conflict:
     request = next(r for r in reach.index.problem.requests if r.id == guard.key[0])
     offering = reach.index.offerings[request.offering]
     student = reach.index.students[request.student]
-    context, refs = where_it_runs(reach, offering)
+    context, refs, runnable = where_it_runs(reach, offering)
     return conflict(
         Rule.LOCKS_AND_REQUESTS,
         f"{request.staff} requires {request.student} in {request.offering} (request {request.id}){context}"
-        f"{_away(student, reach.session_blocks(offering))}",
+        f"{_away(student, runnable)}",
         [student_ref(request.student), offering_ref(request.offering), staff_ref(request.staff), *refs],
     )
 

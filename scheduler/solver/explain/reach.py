@@ -30,6 +30,11 @@ from scheduler.solver.explain.words import (
 )
 
 
+def need_of(student: Student, offering_id: str) -> int:
+    """Sessions of the offering the student needs (0 when none)."""
+    return next((n.sessions for n in student.needs if n.offering == offering_id), 0)
+
+
 @dataclass(frozen=True)
 class Blocker:
     """Why an offering cannot hold a session in one block."""
@@ -37,6 +42,7 @@ class Blocker:
     rule: Rule
     reason: str
     entities: tuple[str, ...] = ()
+    about_students: bool = False  # too few students may attend (not a fact about the offering itself)
 
 
 @dataclass(frozen=True)
@@ -158,12 +164,13 @@ class Reach:
     def _attendance_blocker(self, offering: Offering, block: str) -> Blocker | None:
         count = sum(1 for s in self.eligible.get(offering.id, []) if self.free_for(s, offering.id, block))
         if count == 0:
-            return Blocker(Rule.ALLOWED_OFFERING, "no student who may attend it is free")
+            return Blocker(Rule.ALLOWED_OFFERING, "no student who may attend it is free", about_students=True)
         if count < offering.min_students:
             return Blocker(
                 Rule.SPACE,
                 f"only {plural(count, 'student')} who may attend it "
                 f"{'is' if count == 1 else 'are'} free, below its minimum of {offering.min_students}",
+                about_students=True,
             )
         return None
 
@@ -177,6 +184,10 @@ class Reach:
             o.id: [b for b in self.index.block_ids if self._blockers[(o.id, b)] is None]
             for o in self.index.problem.offerings
         }
+
+    def static_blocks(self, offering: Offering) -> list[str]:
+        """Blocks where the offering itself could hold a session (who may attend left aside)."""
+        return [b for b in self.index.block_ids if (found := self.blocker(offering, b)) is None or found.about_students]
 
     def best_seats(self, offering: Offering, block: str) -> int:
         """Most students one session can seat in the block (0 when it cannot run there)."""
@@ -199,14 +210,19 @@ class Reach:
 
     # ---- why a demand cannot be met ----------------------------------------------------------
     def shortfall(self, offering: Offering, want: int, student: Student | None = None) -> Shortfall | None:
-        """Why the offering cannot give ``want`` sessions (to ``student``, when given); None if it can."""
-        for stage in (self._allowed_stage, self._staff_stage, self._limit_stage, self._room_stage):
+        """Why the offering cannot give ``want`` sessions (to ``student``, when given); None if it can.
+
+        For one student, the student's own week (absences, locks) is checked before the count of
+        students who may attend, since it is usually the reason a scheduler can act on.
+        """
+        for stage in (self._allowed_stage, self._staff_stage, self._limit_stage):
             found = stage(offering, want)
             if found is not None:
                 return found
-        if student is not None:
-            return self._student_stage(offering, want, student)
-        return None
+        if student is None:
+            return self._room_stage(offering, want, static=False)
+        found = self._room_stage(offering, want, static=True)
+        return found if found is not None else self._student_stage(offering, want, student)
 
     def _allowed_stage(self, offering: Offering, want: int) -> Shortfall | None:
         allowed = self.index.allowed_blocks(offering)
@@ -271,9 +287,10 @@ class Reach:
         refs = tuple(ref for b in grouped for ref in b.entities)
         return "; ".join(parts), rule, refs
 
-    def _room_stage(self, offering: Offering, want: int) -> Shortfall | None:
+    def _room_stage(self, offering: Offering, want: int, *, static: bool) -> Shortfall | None:
         free = self.staff_free_blocks(offering)
-        runnable = [b for b in free if self.blocker(offering, b) is None]
+        ok = set(self.static_blocks(offering) if static else self.session_blocks(offering))
+        runnable = [b for b in free if b in ok]
         if len(runnable) >= want:
             return None
         reasons, rule, refs = self.blocker_summary(offering, [b for b in free if b not in runnable])
@@ -281,22 +298,32 @@ class Reach:
         phrase = f"{offering.id} can hold a session in {count}: {reasons}"
         return Shortfall(rule, phrase, (offering_ref(offering.id), *refs), len(runnable))
 
+    def _only_in(self, offering: Offering, blocks: list[str]) -> str:
+        """ "reading can run only in mon and fri, and " (nothing when it can run in every block)."""
+        if len(blocks) == len(self.index.block_ids):
+            return ""
+        return f"{offering.id} can run only in {listing(blocks)}, and "
+
     def _student_stage(self, offering: Offering, want: int, student: Student) -> Shortfall | None:
-        runnable = self.session_blocks(offering)
+        runnable = self.static_blocks(offering)
         available = [b for b in runnable if b not in student.unavailable]
         if len(available) < want:
             away = [b for b in runnable if b in student.unavailable]
-            phrase = (
-                f"{offering.id} can run only in {listing(runnable)}, and {student.id} is unavailable in {listing(away)}"
-            )
+            phrase = f"{self._only_in(offering, runnable)}{student.id} is unavailable in {listing(away)}"
             return Shortfall(Rule.ONE_SESSION_PER_BLOCK, phrase, (student_ref(student.id),), len(available))
         usable = [b for b in available if self.free_for(student, offering.id, b)]
         if len(usable) < want:
             locked = [(b, self.lock_in(student.id, b)) for b in available if b not in usable]
             where = listing(f"{o} in {b}" for b, o in locked)
-            phrase = f"{offering.id} can run only in {listing(available)}, and {student.id} is locked into {where}"
+            phrase = f"{self._only_in(offering, available)}{student.id} is locked into {where}"
             refs = (student_ref(student.id), *(offering_ref(o) for _, o in locked if o))
             return Shortfall(Rule.LOCKS_AND_REQUESTS, phrase, refs, len(usable))
+        attended = [b for b in usable if self.blocker(offering, b) is None]
+        if len(attended) < want:
+            reasons, rule, refs = self.blocker_summary(offering, [b for b in usable if b not in attended])
+            count = f"only {blocks_phrase(attended)}" if attended else "no block"
+            phrase = f"{offering.id} can hold a session for {student.id} in {count}: {reasons}"
+            return Shortfall(rule, phrase, (offering_ref(offering.id), *refs), len(attended))
         if want > 1 and not offering.is_repeatable:
             phrase = f"{offering.id} is not repeatable: a student attends it at most once"
             return Shortfall(Rule.NOT_REPEATED, phrase, (offering_ref(offering.id),), 1)

@@ -1,0 +1,290 @@
+"""The ``scheduler`` command: solve, check, baseline, generate and explain flex-block schedules.
+
+Exit codes (stable, for scripts):
+  0  done (plan written, plan valid, no conflict found)
+  1  ``check``: the plan breaks at least one hard rule
+  2  bad input: unreadable or invalid file, bad option value; nothing is written
+  3  infeasible: the rules cannot all hold (``solve`` still writes the plan with its conflicts)
+  4  ``solve``: no plan found within the time limit; nothing is written
+
+Tables go to stdout; progress, notes and errors to stderr. Output files are written to a temporary
+file in the same folder and moved into place, so a crash never leaves half a plan behind.
+
+The solver modules are imported inside the commands that use them: OR-Tools takes a moment to
+load, and ``scheduler --help`` or ``scheduler check`` should not pay for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scheduler import console as ui
+from scheduler.domain.errors import InputIssue, ProblemInputError
+from scheduler.domain.loading import load_plan, load_problem
+from scheduler.domain.plan import Metrics, Plan
+from scheduler.domain.problem import Problem
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_BAD_INPUT = 2
+EXIT_INFEASIBLE = 3
+EXIT_NO_PLAN = 4
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # a crash report must not dump a whole school's data
+    help="Flex-block scheduling: build, check and explain a week's flex-block plan.",
+)
+
+# ---- shared arguments and options ---------------------------------------------------------------
+
+ProblemArg = Annotated[
+    Path, typer.Argument(metavar="PROBLEM", help="Problem file (flexblock/v1 JSON).", show_default=False)
+]
+PlanArg = Annotated[
+    Path, typer.Argument(metavar="PLAN", help="Plan file (flexblock-plan/v1 JSON).", show_default=False)
+]
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Where to write the plan (JSON).", show_default=False)]
+SeedOpt = Annotated[int, typer.Option(help="Random seed; the same seed gives the same result.", min=0)]
+TimeLimitOpt = Annotated[
+    float, typer.Option("--time-limit", help="Seconds the solver may spend.", min=0.1, max=86_400.0)
+]
+
+
+# ---- helpers ------------------------------------------------------------------------------------
+
+
+def plan_json(plan: Plan) -> str:
+    return json.dumps(plan.model_dump(mode="json"), indent=1, ensure_ascii=False) + "\n"
+
+
+def problem_json(problem: Problem) -> str:
+    """Like a hand-written file: defaults left as ``null`` dropped, clock times as "HH:MM"; loads back equal."""
+    data = problem.model_dump(mode="json", exclude_none=True)
+    for block in data["blocks"]:
+        for key in ("start", "end"):
+            if block[key].endswith(":00") and len(block[key]) == 8:
+                block[key] = block[key][:5]
+    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+
+
+def _file_mode(path: Path) -> int:
+    """Keep an existing file's permissions; a new file gets the usual ones (0o666 less the umask)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write UTF-8 text to ``path`` through a temp file in the same folder and ``os.replace``."""
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            os.fchmod(out.fileno(), _file_mode(path))
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+def _fail(issues: list[InputIssue], what: str) -> typer.Exit:
+    _, err = ui.make_consoles()
+    ui.print_issues(err, issues, what)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def _check_out_path(out: Path) -> None:
+    """Refuse an output path that cannot be written before any long computation starts."""
+    if out.is_dir():
+        raise _fail([InputIssue(str(out), "is a folder; give a file name for --out")], "--out")
+    folder = out.parent
+    if not folder.is_dir():
+        raise _fail([InputIssue(str(out), f"folder {str(folder)!r} does not exist")], "--out")
+    if not os.access(folder, os.W_OK):
+        raise _fail([InputIssue(str(out), f"folder {str(folder)!r} is not writable")], "--out")
+
+
+def _write(out: Path, text: str) -> None:
+    try:
+        write_atomic(out, text)
+    except OSError as exc:
+        raise _fail([InputIssue(str(out), f"cannot write file: {exc.strerror or exc}")], "--out") from exc
+
+
+def _load_problem(path: Path) -> Problem:
+    try:
+        return load_problem(path)
+    except ProblemInputError as exc:
+        raise _fail(exc.issues, f"problem file {path}") from exc
+
+
+def _load_plan(path: Path) -> Plan:
+    try:
+        return load_plan(path)
+    except ProblemInputError as exc:
+        raise _fail(exc.issues, f"plan file {path}") from exc
+
+
+def _plan_metrics(problem: Problem, plan: Plan) -> Metrics | None:
+    """The plan's metrics, computed when the producer left them out (never for an empty plan)."""
+    if plan.metrics is not None or plan.status in ("infeasible", "unknown"):
+        return plan.metrics
+    from scheduler.domain.metrics import compute_metrics
+
+    return compute_metrics(problem, plan)
+
+
+def _finish_plan(problem: Problem, plan: Plan, out: Path, title: str) -> None:
+    """Fill in missing metrics, write the plan, print the summary."""
+    console, err = ui.make_consoles()
+    metrics = _plan_metrics(problem, plan)
+    if metrics is not plan.metrics:
+        plan = plan.model_copy(update={"metrics": metrics})
+    _write(out, plan_json(plan))
+    console.print(ui.summary_table(plan, metrics, title=title))
+    ui.print_note(err, f"Plan written to {out}")
+
+
+# ---- commands -----------------------------------------------------------------------------------
+
+
+@app.command()
+def solve(
+    problem_path: ProblemArg,
+    out: OutOpt,
+    time_limit: TimeLimitOpt = 30.0,
+    seed: SeedOpt = 0,
+    workers: Annotated[int, typer.Option(help="Solver threads.", min=1, max=256)] = 2,
+) -> None:
+    """Build the best plan the solver finds within the time limit and write it to --out.
+
+    Exit 0: plan written. 2: bad input, nothing written. 3: infeasible, plan and conflicts written.
+
+    4: no plan found within the time limit, nothing written.
+    """
+    _check_out_path(out)
+    problem = _load_problem(problem_path)
+    from scheduler.solver.engine import solve as run_solver
+    from scheduler.solver.settings import SolveSettings
+
+    settings = SolveSettings(time_limit=time_limit, seed=seed, workers=workers)
+    console, err = ui.make_consoles()
+    with ui.SolveProgress(err, time_limit, title=f"solving {problem.school.id}") as progress:
+        plan = run_solver(problem, settings, on_progress=progress.update)
+
+    if plan.status == "infeasible":
+        _write(out, plan_json(plan))
+        ui.print_conflicts(console, plan.conflicts)
+        ui.print_note(err, f"Infeasible plan with its conflicts written to {out}")
+        raise typer.Exit(EXIT_INFEASIBLE)
+    if plan.status == "unknown":
+        ui.print_error(
+            err,
+            f"No plan found within {time_limit:g} s and no proof that none exists. "
+            "Try a longer --time-limit. Nothing was written.",
+        )
+        raise typer.Exit(EXIT_NO_PLAN)
+    _finish_plan(problem, plan, out, title=f"Solved {problem.school.id}")
+
+
+@app.command()
+def check(problem_path: ProblemArg, plan_path: PlanArg) -> None:
+    """Verify a plan against every hard rule and recompute its metrics.
+
+    Exit 0 when the plan is valid, 1 when it breaks a rule, 2 on bad input.
+    """
+    problem = _load_problem(problem_path)
+    plan = _load_plan(plan_path)
+    if plan.school != problem.school.id:
+        issue = InputIssue(f"{plan_path}: school", f"plan is for {plan.school!r}, problem is {problem.school.id!r}")
+        raise _fail([issue], f"plan file {plan_path}")
+    from scheduler.domain.checker import check_plan
+    from scheduler.domain.metrics import compute_metrics
+
+    console, err = ui.make_consoles()
+    violations = check_plan(problem, plan)
+    if plan.status == "infeasible":
+        ui.print_note(err, "This plan is marked infeasible and places nobody; its conflicts:")
+        ui.print_conflicts(err, plan.conflicts)
+    recomputed = compute_metrics(problem, plan)
+    console.print(ui.metrics_comparison_table(plan.metrics, recomputed))
+    different = ui.metrics_differ(plan.metrics, recomputed)
+    if different:
+        ui.print_error(err, f"The plan reports different figures for: {', '.join(different)}.")
+    if violations:
+        ui.print_violations(console, violations)
+        raise typer.Exit(EXIT_INVALID)
+    console.print(f"Plan is valid: every hard rule holds ({len(plan.assignments)} assignments checked).")
+
+
+@app.command()
+def baseline(problem_path: ProblemArg, out: OutOpt, seed: SeedOpt = 0) -> None:
+    """Write the first-come-first-served plan (the yardstick the solver is measured against)."""
+    _check_out_path(out)
+    problem = _load_problem(problem_path)
+    from scheduler.solver.baseline import baseline_plan
+
+    plan = baseline_plan(problem, seed=seed)
+    _finish_plan(problem, plan, out, title=f"Baseline for {problem.school.id}")
+    shortfalls = (plan.engine or {}).get("shortfalls") or []
+    if shortfalls:
+        _, err = ui.make_consoles()
+        ui.print_error(err, f"First come, first served cannot keep every hard rule here ({len(shortfalls)}):")
+        for shortfall in shortfalls:
+            ui.print_note(err, f"  {shortfall}")
+
+
+@app.command()
+def generate(
+    students: Annotated[int, typer.Option("--students", "-n", help="How many students.", min=1, max=100_000)],
+    seed: SeedOpt = 0,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Where to write the school (JSON); stdout when absent.")
+    ] = None,
+) -> None:
+    """Generate a realistic synthetic school (the same seed always gives the same school)."""
+    if out is not None:
+        _check_out_path(out)
+    from scheduler.generate import generate_school
+
+    text = problem_json(generate_school(students, seed))
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    _write(out, text)
+    _, err = ui.make_consoles()
+    ui.print_note(err, f"School of {students} students (seed {seed}) written to {out}")
+
+
+@app.command()
+def explain(problem_path: ProblemArg, time_limit: TimeLimitOpt = 20.0, seed: SeedOpt = 0) -> None:
+    """Explain why a problem cannot be scheduled: the smallest set of facts that conflict.
+
+    Exit 3 when conflicts are found, 0 when none are.
+    """
+    problem = _load_problem(problem_path)
+    from scheduler.solver.explain import explain_infeasibility
+
+    console, _ = ui.make_consoles()
+    conflicts = explain_infeasibility(problem, time_limit=time_limit, seed=seed)
+    if conflicts:
+        ui.print_conflicts(console, conflicts)
+        raise typer.Exit(EXIT_INFEASIBLE)
+    console.print(f"No conflict found within {time_limit:g} s: the hard rules can all hold for this problem.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -32,8 +32,9 @@ everywhere), only:
   witness leaves unused (never a small-group room or a fallback's space) and on resource units the
   witness leaves free.
 
-``build_school`` returns the witness with the problem, and ``witness_violations`` checks a witness
-against the ten rules independently of how it was made, so tests can confirm the argument.
+``build_school`` returns the witness with the problem, and ``witness_violations`` writes a witness as
+a plan and runs the plan checker (``domain.checker``) on it, independently of how it was made, so
+tests can confirm the argument.
 """
 
 from __future__ import annotations
@@ -47,9 +48,13 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
 
+from scheduler.domain.checker import check_plan
 from scheduler.domain.index import ProblemIndex
 from scheduler.domain.loading import parse_problem
+from scheduler.domain.plan import Plan
 from scheduler.domain.problem import Problem
+from scheduler.domain.rules import Rule
+from scheduler.solver.plan_writer import build_assignments, build_sessions
 
 BLOCKS = (("mon", "Mon"), ("tue", "Tue"), ("wed", "Wed"), ("thu", "Thu"), ("fri", "Fri"))
 BLOCK_IDS = tuple(b for b, _ in BLOCKS)
@@ -967,102 +972,24 @@ def _resource_uses(codes: str) -> list[dict[str, Any]]:
 
 
 # ---- independent check of a witness ------------------------------------------------------------
-def witness_violations(problem: Problem, witness: Witness) -> list[str]:
-    """Every way ``witness`` breaks one of the spec's ten hard rules (empty when it keeps them all)."""
+_RULE_NUMBER = {rule: number for number, rule in enumerate(Rule, start=1)}
+
+
+def witness_plan(problem: Problem, witness: Witness) -> Plan:
+    """The witness written as the spec's plan (sessions, rosters, assignments), without cost or metrics."""
     index = ProblemIndex(problem)
-    sessions = witness.sessions()
-    out: list[str] = []
-    out += _student_rule_violations(index, witness)
-    out += _session_rule_violations(index, witness, sessions)
-    out += _staff_and_resource_violations(index, sessions)
-    for pair in index.avoid_pairs:
-        a, b = sorted(pair)
-        for block in index.block_ids:
-            if witness.placements.get((a, block)) is not None and witness.placements.get(
-                (a, block)
-            ) == witness.placements.get((b, block)):
-                out.append(f"9: {a} and {b} share {witness.placements[(a, block)]}@{block}")
-    return out
+    return Plan(
+        school=problem.school.id,
+        status="feasible",
+        sessions=build_sessions(index, witness.placements, witness.spaces),
+        assignments=build_assignments(index, witness.placements),
+    )
 
 
-def _student_rule_violations(index: ProblemIndex, witness: Witness) -> list[str]:
-    out = []
-    by_student: dict[str, dict[str, str]] = defaultdict(dict)
-    for (student_id, block), oid in witness.placements.items():
-        by_student[student_id][block] = oid
-    for student in index.problem.students:
-        available = set(index.available_blocks(student))
-        placed = by_student.get(student.id, {})
-        if set(placed) != available:
-            out.append(f"1: {student.id} placed in {sorted(placed)}, available {sorted(available)}")
-        options = index.options(student)
-        counts = Counter(placed.values())
-        for block, oid in placed.items():
-            if oid not in options:
-                out.append(f"2: {student.id} may not attend {oid}@{block}")
-        for need in student.needs:
-            if counts[need.offering] != need.sessions:
-                out.append(f"3: {student.id} attends {need.offering} {counts[need.offering]}x, needs {need.sessions}")
-        for oid, count in counts.items():
-            if count > 1 and oid in index.offerings and not index.offerings[oid].is_repeatable:
-                out.append(f"4: {student.id} attends {oid} {count}x")
-        for block, oid in index.locks.get(student.id, {}).items():
-            if placed.get(block) != oid:
-                out.append(f"10: lock {student.id}@{block} -> {oid} broken")
-        for request in index.requests_by_student.get(student.id, []):
-            if request.priority == "required" and request.offering not in counts:
-                out.append(f"10: required request {request.id} unmet")
-    return out
+def witness_violations(problem: Problem, witness: Witness) -> list[str]:
+    """Every way ``witness`` breaks one of the spec's ten hard rules (empty when it keeps them all).
 
-
-def _session_rule_violations(
-    index: ProblemIndex, witness: Witness, sessions: dict[tuple[str, str], list[str]]
-) -> list[str]:
-    out = []
-    runs: Counter[str] = Counter(oid for oid, _ in sessions)
-    for oid, offering in index.offerings.items():
-        if not offering.runs.min <= runs[oid] <= index.runs_max(offering):
-            out.append(f"5: {oid} runs {runs[oid]}x")
-    used: set[tuple[str, str]] = set()
-    for (oid, block), roster in sessions.items():
-        offering = index.offerings[oid]
-        if block not in index.allowed_blocks(offering):
-            out.append(f"5: {oid} runs in {block}, not allowed")
-        space_id = witness.spaces.get((oid, block))
-        space = index.spaces.get(space_id or "")
-        if space is None:
-            out.append(f"6: {oid}@{block} has no space")
-            continue
-        if (space.id, block) in used or space.id in index.reserved_spaces[block] or block in space.unavailable:
-            out.append(f"6: space {space.id} not free for {oid}@{block}")
-        used.add((space.id, block))
-        if not index.space_fits(offering, space):
-            out.append(f"6: space {space.id} does not fit {oid}")
-        if not offering.min_students <= len(roster) <= index.seat_limit(offering, space):
-            out.append(f"6: {oid}@{block} has {len(roster)} students")
-    return out
-
-
-def _staff_and_resource_violations(index: ProblemIndex, sessions: dict[tuple[str, str], list[str]]) -> list[str]:
-    out = []
-    busy: Counter[tuple[str, str]] = Counter()
-    total: Counter[str] = Counter()
-    units: Counter[tuple[str, str]] = Counter(index.reserved_units)
-    for (oid, block), roster in sessions.items():
-        offering = index.offerings[oid]
-        for sid in offering.staff:
-            busy[(sid, block)] += 1
-            total[sid] += 1
-            if not index.staff_free(sid, block):
-                out.append(f"7: {sid} leads {oid}@{block} but is away or holds a reservation")
-        for rid, amount in index.resource_use(offering, len(roster)).items():
-            units[(block, rid)] += amount
-    out += [f"7: {sid} leads {n} sessions in {block}" for (sid, block), n in busy.items() if n > 1]
-    for sid, n in total.items():
-        limit = index.staff[sid].max_sessions
-        if limit is not None and n > limit:
-            out.append(f"7: {sid} leads {n} sessions, max {limit}")
-    for (block, rid), n in units.items():
-        if n > index.resources[rid].quantity:
-            out.append(f"8: {rid} over quantity in {block} ({n})")
-    return out
+    The judge is the plan checker (``domain.checker``), so the generator's feasibility argument is
+    confirmed by the same code that judges the engine. Each line reads "N: message", N the rule number.
+    """
+    return [f"{_RULE_NUMBER[v.rule]}: {v.message}" for v in check_plan(problem, witness_plan(problem, witness))]

@@ -79,7 +79,7 @@ def test_witness_check_catches_a_broken_plan() -> None:
     moved[(student.id, "mon")] = stranger
     problems = witness_violations(problem, Witness(moved, dict(witness.spaces)))
     assert any(p.startswith(f"2: {student.id}") for p in problems)
-    assert any(p.startswith(f"6: {stranger}@mon has no space") for p in problems)
+    assert any(p.startswith(f"6: {stranger}@mon runs without a space") for p in problems)
     missing = dict(witness.placements)
     missing.pop((student.id, "tue"))
     assert any(p.startswith("1:") for p in witness_violations(problem, Witness(missing, dict(witness.spaces))))

@@ -1,8 +1,11 @@
 """The proven lower bound: the LP relaxation of the (possibly merged) model, in a child process.
 
-The LP runs on HiGHS's interior-point method without crossover (only the bound is needed) while
-the main process searches for plans. It is a separate process, not a thread: HiGHS schedules its
-work on one task executor per process, so two solves in one process wait for each other. The child
+The LP runs on PDLP (a first-order method) until just before the deadline while the main process
+searches for plans; its last dual iterate is turned into a bound we can prove (``dual_bound``).
+Measured here, that bound is within 0.5% of the exact LP optimum after 2 s at 600 students and
+10 s at 2,000, where HiGHS's interior-point method needs 9 s and 40-90 s, and does not finish in
+170 s at 5,000 students. It is a separate process, not a thread: HiGHS and PDLP would share this
+process's cores and task executor with the plan search. The child
 is a fresh interpreter (``python -m scheduler.solver.bound_worker``) rather than a multiprocessing
 fork or spawn: forking after HiGHS started threads is unsafe, and spawn re-imports the caller's
 ``__main__``. The model is exported once up front, so the main process may change its own copy at
@@ -19,29 +22,26 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ortools.math_opt import result_pb2
 from ortools.math_opt.python import mathopt
-from ortools.math_opt.solvers import highs_pb2
+
+# Floating-point slack taken off every bound so rounding in its sums can never overstate it.
+BOUND_TOLERANCE = 1e-7
 
 
-def lp_parameters(seconds: float, seed: int) -> mathopt.SolveParameters:
-    """Barrier without crossover: the dual bound is all we need, and crossover is slow."""
-    return mathopt.SolveParameters(
-        time_limit=dt.timedelta(seconds=max(1.0, seconds)),
-        random_seed=seed,
-        lp_algorithm=mathopt.LPAlgorithm.BARRIER,
-        highs=highs_pb2.HighsOptionsProto(string_options={"run_crossover": "off"}),
-    )
+def lp_parameters(seconds: float) -> mathopt.SolveParameters:
+    """PDLP on one thread (the other core searches), stopped by the clock or at optimality."""
+    return mathopt.SolveParameters(time_limit=dt.timedelta(seconds=max(1.0, seconds)), threads=1)
 
 
 class BoundJob:
     """Solves the LP relaxation of ``model`` (as it is now) in a child process."""
 
-    def __init__(self, model: mathopt.Model, seconds: float, seed: int) -> None:
+    def __init__(self, model: mathopt.Model, seconds: float) -> None:
         self._folder = tempfile.TemporaryDirectory(prefix="flexblock-bound-")
         folder = Path(self._folder.name)
         (folder / "model.pb").write_bytes(model.export_model(remove_names=True).SerializeToString())
-        (folder / "params.pb").write_bytes(lp_parameters(seconds, seed).to_proto().SerializeToString())
+        (folder / "params.pb").write_bytes(lp_parameters(seconds).to_proto().SerializeToString())
+        (folder / "solver").write_text(str(mathopt.SolverType.PDLP.value))
         self._process: subprocess.Popen[bytes] | None = None
         self.bound: float | None = None
         self.error: str | None = None
@@ -85,15 +85,11 @@ class BoundJob:
             answer = json.loads(out.decode() or "{}")
         except ValueError:
             answer = {}
-        reason, value = answer.get("reason", -1), answer.get("bound")
-        if reason == result_pb2.TERMINATION_REASON_OPTIMAL and isinstance(value, float) and math.isfinite(value):
-            self.bound = value
-        elif reason in (
-            result_pb2.TERMINATION_REASON_INFEASIBLE,
-            result_pb2.TERMINATION_REASON_INFEASIBLE_OR_UNBOUNDED,
-        ):
-            self.infeasible = True
-        else:
+        value = answer.get("bound")
+        self.infeasible = bool(answer.get("infeasible"))
+        if isinstance(value, float) and math.isfinite(value):
+            self.bound = value - BOUND_TOLERANCE * max(1.0, abs(value))
+        elif not self.infeasible:
             detail = answer.get("error") or err.decode(errors="replace").strip()[-500:]
             self.error = detail or f"the bound process ended with code {self._process.returncode}"
 

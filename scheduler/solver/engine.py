@@ -2,8 +2,9 @@
 
 1. Warm start: the first-come-first-served plan (``baseline``), a complete valid plan in well
    under a second, so there is always something to return and to beat.
-2. Bound (second core): the LP relaxation of the whole week (``bound``), students merged into
-   small groups on big schools so it finishes in time. Merging is a relaxation: the bound stays valid.
+2. Bound (second core): the LP relaxation of the whole week (``bound``) on PDLP, its last dual
+   iterate turned into a proven Lagrangian bound (``dual_bound``). Students are merged into small
+   groups on big schools; merging is a relaxation, so the bound stays valid.
 3. Timetable (this core): a session MIP on a coarser merged model (rooms integer, students
    fractional) started from the warm start's timetable, then large-neighbourhood search (``lns``).
 4. Placement: the exact student MIP on the chosen timetable, one variable per allowed
@@ -38,13 +39,16 @@ from scheduler.solver.units import make_units
 ProgressCallback = Callable[[Progress], None]
 
 # Students per merged unit: the bound model stays exact up to this many students ...
-BOUND_EXACT_UP_TO = 2500
+BOUND_EXACT_UP_TO = 10000
 # ... and the timetable model is kept to about this many units.
-TIMETABLE_UNITS = 600
+TIMETABLE_UNITS = 300
 SESSION_SHARE = 0.25  # of the time limit, for the first session MIP
 PLACEMENT_SHARE = 0.2  # of the time limit, kept for the exact student placement
 LNS_SUB_SECONDS = 2.0
 SAFETY_SECONDS = 1.0
+# The bound process stops this long before the deadline: it still has to start, read the model,
+# and turn its last iterate into a bound.
+BOUND_MARGIN_SECONDS = 2.5
 # With one worker the search does a fixed amount of work instead of filling the time (same plan for
 # the same seed); the time limit still cuts it short on schools too big for that work.
 DETERMINISTIC_NODES = 500
@@ -133,7 +137,7 @@ def _start_bound(inst: Instance, settings: SolveSettings, tracker: _Tracker) -> 
     students = len(inst.problem.students)
     group = 1 if students <= BOUND_EXACT_UP_TO else _group_size(students, BOUND_EXACT_UP_TO)
     form = build_formulation(inst, make_units(inst, group))
-    job = BoundJob(form.model, seconds=max(1.0, tracker.left()), seed=settings.seed).start()
+    job = BoundJob(form.model, seconds=max(1.0, tracker.left() - BOUND_MARGIN_SECONDS)).start()
     tracker.done(group_size=group, rows=form.model.get_num_linear_constraints())
     return job
 
@@ -150,8 +154,7 @@ def _hint_from(inst: Instance, form: Formulation, warm: Plan) -> dict | None:
 def _timetable(inst: Instance, warm: Plan, settings: SolveSettings, tracker: _Tracker) -> tuple[Timetable | None, bool]:
     """The timetable to place students on, and whether the data was proven infeasible."""
     tracker.enter("session-mip")
-    students = max(1, len(inst.problem.students))
-    group = _group_size(students, TIMETABLE_UNITS)
+    group = _group_size(len(inst.problem.students), TIMETABLE_UNITS)
     form = build_formulation(inst, make_units(inst, group))
     for var in form.vars.z.values():
         var.integer = True
@@ -236,7 +239,7 @@ def solve(problem: Problem, settings: SolveSettings | None = None, on_progress: 
             rooms = assign_rooms(inst, timetable)
             plan = build_plan(inst.index, placements, rooms, status="feasible")
             tracker.found(plan.objective)
-    _collect_bound(job, tracker)
+    _collect_bound(job, tracker, plan)
     if job.infeasible:
         return _explain(problem, inst, settings, tracker)
     candidates = _valid_plans(problem, [plan, warm], tracker)
@@ -255,9 +258,12 @@ def _valid_plans(problem: Problem, plans: list[Plan | None], tracker: _Tracker) 
     return valid
 
 
-def _collect_bound(job: BoundJob, tracker: _Tracker) -> None:
+def _collect_bound(job: BoundJob, tracker: _Tracker, plan: Plan | None) -> None:
+    """The bound process's answer; not waited for when the search already proved its plan optimal."""
     tracker.enter("bound")
-    job.wait(tracker.left())
+    objective = plan.objective if plan is not None else None
+    if objective is None or tracker.bound is None or objective - tracker.bound > 1e-6:
+        job.wait(tracker.left())
     if not job.done():
         job.stop()
     tracker.proved(job.bound)
@@ -278,7 +284,9 @@ def _finish(candidates: list[Plan], plan: Plan | None, settings: SolveSettings, 
     }
     best.solve_seconds = round(tracker.elapsed(), 3)
     if best.status == "feasible" and best.objective is not None:
-        best.bound = tracker.bound
+        # Costs are whole numbers and the plan is one solution: a bound a hair above it is solver
+        # tolerance, not information.
+        best.bound = None if tracker.bound is None else min(tracker.bound, best.objective)
         best.gap = relative_gap(best.objective, tracker.bound)
         if best.gap is not None and best.gap <= 1e-6:
             best.status = "optimal"

@@ -130,11 +130,16 @@ def infeasible_plan(
     solve_seconds: float = 0.0,
     engine: dict | None = None,
 ) -> Plan:
-    """The spec's answer when the rules cannot all hold: no sessions, no assignments, the reasons."""
+    """The spec's answer when the rules cannot all hold: no sessions, no assignments, the reasons.
+
+    Without a single conflict to show, infeasibility is not proven: the status is then "unknown"
+    (no plan was found in time), never "infeasible" without a reason.
+    """
+    conflicts = list(conflicts)
     return Plan(
         school=index.problem.school.id,
-        status="infeasible",
+        status="infeasible" if conflicts else "unknown",
         solve_seconds=round(solve_seconds, 3),
-        conflicts=list(conflicts),
+        conflicts=conflicts,
         engine=engine,
     )

@@ -20,6 +20,7 @@ import math
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from ortools.math_opt.python import mathopt
@@ -37,11 +38,13 @@ class BoundJob:
     """Solves the LP relaxation of ``model`` (as it is now) in a child process."""
 
     def __init__(self, model: mathopt.Model, seconds: float) -> None:
+        """``seconds`` from now, the child prints its answer (it stops PDLP early enough for that)."""
         self._folder = tempfile.TemporaryDirectory(prefix="flexblock-bound-")
         folder = Path(self._folder.name)
         (folder / "model.pb").write_bytes(model.export_model(remove_names=True).SerializeToString())
         (folder / "params.pb").write_bytes(lp_parameters(seconds).to_proto().SerializeToString())
         (folder / "solver").write_text(str(mathopt.SolverType.PDLP.value))
+        (folder / "deadline").write_text(repr(time.time() + seconds))
         self._process: subprocess.Popen[bytes] | None = None
         self.bound: float | None = None
         self.error: str | None = None

@@ -1,7 +1,9 @@
 """Child-process entry point of :mod:`scheduler.solver.bound`: solve one LP, print a proven bound.
 
 Usage: ``python -m scheduler.solver.bound_worker FOLDER`` where FOLDER holds ``model.pb`` (a MathOpt
-ModelProto), ``params.pb`` (SolveParametersProto) and ``solver`` (a MathOpt solver type number).
+ModelProto), ``params.pb`` (SolveParametersProto), ``solver`` (a MathOpt solver type number) and
+``deadline`` (wall-clock seconds since the epoch by which the answer must be printed; the solver's
+time limit is set from it once the model is read, so start-up time is accounted for).
 Prints one JSON object on stdout: the termination reason and the bound. With PDLP, stopped at its
 time limit, the bound is the Lagrangian bound of its last dual iterate (``dual_bound``); with an
 exact method it is the solver's own dual bound.
@@ -9,9 +11,11 @@ exact method it is the solver's own dual bound.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import sys
+import time
 from pathlib import Path
 
 
@@ -26,6 +30,10 @@ def main(folder: str) -> None:
     model = model_pb2.ModelProto.FromString((path / "model.pb").read_bytes())
     params = parameters_pb2.SolveParametersProto.FromString((path / "params.pb").read_bytes())
     solver = int((path / "solver").read_text())
+    deadline = float((path / "deadline").read_text())  # wall clock (time.time()) for the answer
+    # Keep time to turn the last iterate into a bound: about a second per million nonzeros.
+    reserve = 0.5 + len(model.linear_constraint_matrix.coefficients) * 1e-6
+    params.time_limit.FromTimedelta(dt.timedelta(seconds=max(0.5, deadline - time.time() - reserve)))
     try:
         result = core_solver.solve(
             model,

@@ -33,7 +33,7 @@ from scheduler.solver.highs_run import run_highs
 from scheduler.solver.instance import Instance, build_instance
 from scheduler.solver.plan_writer import build_plan, infeasible_plan, relative_gap
 from scheduler.solver.settings import Progress, SolveSettings
-from scheduler.solver.timetable import timetable_from_values
+from scheduler.solver.timetable import timetable_from_values, timetable_of_plan
 from scheduler.solver.units import make_units
 
 ProgressCallback = Callable[[Progress], None]
@@ -46,9 +46,9 @@ SESSION_SHARE = 0.25  # of the time limit, for the first session MIP
 PLACEMENT_SHARE = 0.2  # of the time limit, kept for the exact student placement
 LNS_SUB_SECONDS = 2.0
 SAFETY_SECONDS = 1.0
-# The bound process stops this long before the deadline: it still has to start, read the model,
-# and turn its last iterate into a bound.
-BOUND_MARGIN_SECONDS = 2.5
+# The bound process answers this long before the deadline (it allows for its own start-up,
+# reading the model and turning its last iterate into a bound).
+BOUND_MARGIN_SECONDS = 1.5
 # With one worker the search does a fixed amount of work instead of filling the time (same plan for
 # the same seed); the time limit still cuts it short on schools too big for that work.
 DETERMINISTIC_NODES = 500
@@ -151,8 +151,26 @@ def _hint_from(inst: Instance, form: Formulation, warm: Plan) -> dict | None:
     return {var: float(running.get((o, b)) == c) for (o, b, c), var in form.vars.z.items()}
 
 
-def _timetable(inst: Instance, warm: Plan, settings: SolveSettings, tracker: _Tracker) -> tuple[Timetable | None, bool]:
-    """The timetable to place students on, and whether the data was proven infeasible."""
+def _timetables(inst: Instance, warm: Plan, settings: SolveSettings, tracker: _Tracker) -> tuple[list[Timetable], bool]:
+    """Timetables to place students on, most promising first, and whether the data was proven
+    infeasible. The warm start's own sessions are always among them: re-placing its students
+    exactly never does worse than the warm start, and on schools too big for the session MIP
+    within the limit it is the better timetable."""
+    own = timetable_of_plan(inst, warm) if warm.sessions else None
+    found, objective, infeasible = _search_timetable(inst, warm, settings, tracker)
+    if found is None:
+        return [t for t in (own,) if t is not None], infeasible
+    # The merged model's cost is a relaxation of the exact one: when it is no better than the warm
+    # start's exact cost, the warm start's timetable goes first.
+    if own is not None and warm.objective is not None and objective >= warm.objective:
+        return [own, found], False
+    return [t for t in (found, own) if t is not None], False
+
+
+def _search_timetable(
+    inst: Instance, warm: Plan, settings: SolveSettings, tracker: _Tracker
+) -> tuple[Timetable | None, float, bool]:
+    """The session MIP and LNS on merged students: (timetable, its merged cost, proven infeasible)."""
     tracker.enter("session-mip")
     group = _group_size(len(inst.problem.students), TIMETABLE_UNITS)
     form = build_formulation(inst, make_units(inst, group))
@@ -168,11 +186,9 @@ def _timetable(inst: Instance, warm: Plan, settings: SolveSettings, tracker: _Tr
     )
     tracker.proved(result.bound)  # valid for the whole week: merging students only relaxes it
     tracker.done(group_size=group, objective=result.objective, bound=result.bound)
-    if result.infeasible:
-        return None, True
     if not result.feasible:
-        return None, False
-    values = result.values
+        return None, math.inf, result.infeasible
+    values, objective = result.values, result.objective or 0.0
     lns_deadline = tracker.deadline - settings.time_limit * PLACEMENT_SHARE - SAFETY_SECONDS
     gap = relative_gap(result.objective or 0.0, result.bound)
     proven = group == 1 and gap is not None and gap <= 1e-3
@@ -182,13 +198,13 @@ def _timetable(inst: Instance, warm: Plan, settings: SolveSettings, tracker: _Tr
             inst,
             form,
             dict(values),
-            result.objective or 0.0,
+            objective,
             deadline=lns_deadline,
             seed=settings.seed,
             **_fixed_work(settings),
         )
         tracker.done(objective=objective, rounds=rounds)
-    return timetable_from_values(inst, form.vars, values), False
+    return timetable_from_values(inst, form.vars, values), objective, False
 
 
 def _place(
@@ -225,20 +241,15 @@ def solve(problem: Problem, settings: SolveSettings | None = None, on_progress: 
     inst = build_instance(problem)
     warm = _warm_start(problem, settings, tracker)
     job = _start_bound(inst, settings, tracker)
-    timetable, infeasible = _timetable(inst, warm, settings, tracker)
+    timetables, infeasible = _timetables(inst, warm, settings, tracker)
     if infeasible or (job.poll() and job.infeasible):
         job.stop()
         return _explain(problem, inst, settings, tracker)
     plan = None
-    if timetable is not None:
-        try:
-            placements = _place(inst, timetable, settings, tracker)
-        except PlacementError:
-            placements = None
-        if placements is not None:
-            rooms = assign_rooms(inst, timetable)
-            plan = build_plan(inst.index, placements, rooms, status="feasible")
-            tracker.found(plan.objective)
+    for timetable in timetables:
+        plan = _placed_plan(inst, timetable, settings, tracker)
+        if plan is not None or tracker.left() < SAFETY_SECONDS:
+            break
     _collect_bound(job, tracker, plan)
     if job.infeasible:
         return _explain(problem, inst, settings, tracker)
@@ -246,6 +257,20 @@ def solve(problem: Problem, settings: SolveSettings | None = None, on_progress: 
     if not candidates:
         return _explain(problem, inst, settings, tracker)
     return _finish(candidates, plan, settings, tracker)
+
+
+def _placed_plan(inst: Instance, timetable: Timetable, settings: SolveSettings, tracker: _Tracker) -> Plan | None:
+    """The plan of the exact placement on ``timetable``, or None when it cannot seat everyone."""
+    try:
+        placements = _place(inst, timetable, settings, tracker)
+        rooms = assign_rooms(inst, timetable)
+    except PlacementError:
+        return None
+    if placements is None:
+        return None
+    plan = build_plan(inst.index, placements, rooms, status="feasible")
+    tracker.found(plan.objective)
+    return plan
 
 
 def _valid_plans(problem: Problem, plans: list[Plan | None], tracker: _Tracker) -> list[Plan]:

@@ -31,8 +31,8 @@ def main(folder: str) -> None:
     params = parameters_pb2.SolveParametersProto.FromString((path / "params.pb").read_bytes())
     solver = int((path / "solver").read_text())
     deadline = float((path / "deadline").read_text())  # wall clock (time.time()) for the answer
-    # Keep time to turn the last iterate into a bound: about a second per million nonzeros.
-    reserve = 0.5 + len(model.linear_constraint_matrix.coefficients) * 1e-6
+    # Keep time to turn the last iterate into a bound: a few seconds per million nonzeros.
+    reserve = 0.5 + len(model.linear_constraint_matrix.coefficients) * 3e-6
     params.time_limit.FromTimedelta(dt.timedelta(seconds=max(0.5, deadline - time.time() - reserve)))
     try:
         result = core_solver.solve(

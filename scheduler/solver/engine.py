@@ -42,13 +42,15 @@ ProgressCallback = Callable[[Progress], None]
 BOUND_EXACT_UP_TO = 10000
 # ... and the timetable model is kept to about this many units.
 TIMETABLE_UNITS = 300
-SESSION_SHARE = 0.25  # of the time limit, for the first session MIP
+MEAN_COSTS = True
+SESSION_SHARE = 0.1  # of the time limit, for the first session MIP
 PLACEMENT_SHARE = 0.2  # of the time limit, kept for the exact student placement
 LNS_SUB_SECONDS = 2.0
 SAFETY_SECONDS = 1.0
 # The bound process answers this long before the deadline (it allows for its own start-up,
 # reading the model and turning its last iterate into a bound).
 BOUND_MARGIN_SECONDS = 1.5
+BOUND_MARGIN_SHARE = 0.01
 # With one worker the search does a fixed amount of work instead of filling the time (same plan for
 # the same seed); the time limit still cuts it short on schools too big for that work.
 DETERMINISTIC_NODES = 500
@@ -137,7 +139,8 @@ def _start_bound(inst: Instance, settings: SolveSettings, tracker: _Tracker) -> 
     students = len(inst.problem.students)
     group = 1 if students <= BOUND_EXACT_UP_TO else _group_size(students, BOUND_EXACT_UP_TO)
     form = build_formulation(inst, make_units(inst, group))
-    job = BoundJob(form.model, seconds=max(1.0, tracker.left() - BOUND_MARGIN_SECONDS)).start()
+    margin = BOUND_MARGIN_SECONDS + BOUND_MARGIN_SHARE * settings.time_limit
+    job = BoundJob(form.model, seconds=max(1.0, tracker.left() - margin)).start()
     tracker.done(group_size=group, rows=form.model.get_num_linear_constraints())
     return job
 
@@ -173,7 +176,7 @@ def _search_timetable(
     """The session MIP and LNS on merged students: (timetable, its merged cost, proven infeasible)."""
     tracker.enter("session-mip")
     group = _group_size(len(inst.problem.students), TIMETABLE_UNITS)
-    form = build_formulation(inst, make_units(inst, group))
+    form = build_formulation(inst, make_units(inst, group, mean_costs=MEAN_COSTS))
     for var in form.vars.z.values():
         var.integer = True
     seconds = min(settings.time_limit * SESSION_SHARE, tracker.left() * 0.5)
@@ -184,7 +187,8 @@ def _search_timetable(
         hint=_hint_from(inst, form, warm),
         **_mip_limits(settings, seconds, tracker),
     )
-    tracker.proved(result.bound)  # valid for the whole week: merging students only relaxes it
+    if group == 1 or not MEAN_COSTS:
+        tracker.proved(result.bound)  # valid for the whole week: a relaxation of it at worst
     tracker.done(group_size=group, objective=result.objective, bound=result.bound)
     if not result.feasible:
         return None, math.inf, result.infeasible
@@ -217,7 +221,9 @@ def _place(
     # A session of the timetable may still stay empty (it then does not run), so rooms stay 0/1.
     for var in [*form.vars.z.values(), *form.vars.placement_vars()]:
         var.integer = True
-    limits = _mip_limits(settings, max(1.0, tracker.left()), tracker)
+    # Leave time to write the plan and check it (about a second per 5,000 students).
+    finishing = SAFETY_SECONDS + len(inst.problem.students) / 5000
+    limits = _mip_limits(settings, max(1.0, tracker.left() - finishing), tracker)
     result = run_highs(form.model, seed=settings.seed, relative_gap=1e-4, **limits)
     tracker.done(objective=result.objective, bound=result.bound)
     if not result.feasible:

@@ -18,41 +18,64 @@ from scheduler.solver.formulation import Formulation
 from scheduler.solver.highs_run import run_highs
 from scheduler.solver.instance import Instance
 
-Neighbourhood = Callable[[random.Random], set[tuple[str, str]]]
+# A neighbourhood: the sessions whose room variables are freed, and the blocks whose student
+# placements are freed. Everything else is fixed to the incumbent, so HiGHS's presolve removes it
+# and each sub-MIP is about the size of the freed blocks, not of the whole week.
+Neighbourhood = Callable[[random.Random], tuple[set[tuple[str, str]], set[str]]]
 
 
 def _block_neighbourhood(inst: Instance, size: int) -> Neighbourhood:
     blocks = inst.index.block_ids
 
-    def pick(rng: random.Random) -> set[tuple[str, str]]:
+    def pick(rng: random.Random) -> tuple[set[tuple[str, str]], set[str]]:
         chosen = set(rng.sample(blocks, min(size, len(blocks))))
-        return {key for key in inst.session_classes if key[1] in chosen}
+        return {key for key in inst.session_classes if key[1] in chosen}, chosen
 
     return pick
 
 
-def _staff_neighbourhood(inst: Instance, share: float) -> Neighbourhood:
+def _staff_neighbourhood(inst: Instance, share: float, blocks_free: int) -> Neighbourhood:
+    """Some teachers' sessions in a few blocks: moves a session from one day to another."""
     staff_ids = sorted({t for o in inst.problem.offerings if o.kind != "fallback" for t in o.staff})
+    blocks = inst.index.block_ids
 
-    def pick(rng: random.Random) -> set[tuple[str, str]]:
+    def pick(rng: random.Random) -> tuple[set[tuple[str, str]], set[str]]:
         chosen = set(rng.sample(staff_ids, max(1, int(len(staff_ids) * share))))
-        return {key for key in inst.session_classes if chosen & set(inst.offering(key[0]).staff)}
+        days = set(rng.sample(blocks, min(blocks_free, len(blocks))))
+        free = {key for key in inst.session_classes if key[1] in days and chosen & set(inst.offering(key[0]).staff)}
+        return free, days
 
     return pick
 
 
-def _fix_outside(form: Formulation, free: set[tuple[str, str]], values: Mapping[mathopt.Variable, float]) -> None:
+def _fix_outside(
+    form: Formulation,
+    free: set[tuple[str, str]],
+    blocks: set[str],
+    values: Mapping[mathopt.Variable, float],
+    original: Mapping[mathopt.Variable, tuple[float, float]],
+) -> None:
     for (offering, block, _), var in form.vars.z.items():
         if (offering, block) in free:
             var.lower_bound, var.upper_bound = 0.0, 1.0
         else:
             value = float(round(values.get(var, 0.0)))
             var.lower_bound, var.upper_bound = value, value
+    placements = [*((k[2], v) for k, v in form.vars.x.items()), *((k[1], v) for k, v in form.vars.fb.items())]
+    for block, var in placements:
+        lower, upper = original[var]
+        if block in blocks:
+            var.lower_bound, var.upper_bound = lower, upper
+        else:
+            value = min(upper, max(lower, values.get(var, 0.0)))
+            var.lower_bound, var.upper_bound = value, value
 
 
-def _release(form: Formulation) -> None:
+def _release(form: Formulation, original: Mapping[mathopt.Variable, tuple[float, float]]) -> None:
     for var in form.vars.z.values():
         var.lower_bound, var.upper_bound = 0.0, 1.0
+    for var, (lower, upper) in original.items():
+        var.lower_bound, var.upper_bound = lower, upper
 
 
 def improve(
@@ -74,13 +97,14 @@ def improve(
     the same seed, as long as the deadline does not cut it short).
     """
     rng = random.Random(seed)
-    moves = [_block_neighbourhood(inst, 2), _staff_neighbourhood(inst, 0.3), _block_neighbourhood(inst, 1)]
+    moves = [_block_neighbourhood(inst, 1), _staff_neighbourhood(inst, 0.4, 2), _block_neighbourhood(inst, 2)]
+    original = {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()}
     rounds = 0
     try:
         while time.monotonic() + min(sub_seconds, 1.0) < deadline and (max_rounds is None or rounds < max_rounds):
-            free = moves[rounds % len(moves)](rng)
+            free, blocks = moves[rounds % len(moves)](rng)
             rounds += 1
-            _fix_outside(form, free, values)
+            _fix_outside(form, free, blocks, values, original)
             seconds = min(sub_seconds, deadline - time.monotonic())
             hint = {var: values.get(var, 0.0) for var in form.vars.z.values()}
             result = run_highs(
@@ -91,5 +115,5 @@ def improve(
                 if on_improvement is not None:
                     on_improvement(objective)
     finally:
-        _release(form)
+        _release(form, original)
     return values, objective, rounds

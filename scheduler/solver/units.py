@@ -34,6 +34,8 @@ class Unit:
     required: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     preferred: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     fallback_marginals: list[int] = field(default_factory=list)
+    # (offering, block) -> summed cost over the members who may take it (for ``mean_costs``)
+    cost_sums: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
 
     @property
     def single(self) -> Student | None:
@@ -63,6 +65,7 @@ def _add_student(inst: Instance, unit: Unit, student: Student) -> None:
             entry[0] = min(entry[0], cost)
             entry[1] += 1
             entry[2] += int(locked is not None)
+            unit.cost_sums[(option.offering, block)] += cost
         if locked is None and (student.id, block) in inst.pooled_slots:
             fallback_blocks += 1
     needs = {n.offering: n.sessions for n in student.needs}
@@ -82,8 +85,13 @@ def _add_student(inst: Instance, unit: Unit, student: Student) -> None:
     unit.fallback_marginals += [fallback_cost(policy, k) for k in range(1, fallback_blocks + 1)]
 
 
-def make_units(inst: Instance, group_size: int = 1) -> list[Unit]:
-    """One unit per student, or groups of up to ``group_size`` similar students of one grade."""
+def make_units(inst: Instance, group_size: int = 1, *, mean_costs: bool = False) -> list[Unit]:
+    """One unit per student, or groups of up to ``group_size`` similar students of one grade.
+
+    With ``mean_costs`` a group's option costs its members' average instead of the cheapest
+    member's: no longer a relaxation (no bound may be read from it), but a far closer picture of
+    what the group's students will really get, which is what choosing a timetable needs.
+    """
     students = inst.problem.students
     if group_size <= 1:
         ordered = [[s] for s in students]
@@ -102,6 +110,9 @@ def make_units(inst: Instance, group_size: int = 1) -> list[Unit]:
         for student in members:
             _add_student(inst, unit, student)
         unit.fallback_marginals.sort()
+        if mean_costs and len(members) > 1:
+            for key, entry in unit.options.items():
+                entry[0] = round(unit.cost_sums[key] / entry[1])
         units.append(unit)
     return units
 

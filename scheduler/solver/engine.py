@@ -44,7 +44,8 @@ BOUND_EXACT_UP_TO = 10000
 TIMETABLE_UNITS = 300
 MEAN_COSTS = True
 SESSION_SHARE = 0.1  # of the time limit, for the first session MIP
-PLACEMENT_SHARE = 0.2  # of the time limit, kept for the exact student placement
+PLACEMENT_SHARE = 0.2  # of the time limit, kept for the exact student placement ...
+PLACEMENT_SECONDS_PER_STUDENT = 0.01  # ... or this much per student when more (its root LP is long)
 LNS_SUB_SECONDS = 2.0
 SAFETY_SECONDS = 1.0
 # The bound process answers this long before the deadline (it allows for its own start-up,
@@ -193,7 +194,8 @@ def _search_timetable(
     if not result.feasible:
         return None, math.inf, result.infeasible
     values, objective = result.values, result.objective or 0.0
-    lns_deadline = tracker.deadline - settings.time_limit * PLACEMENT_SHARE - SAFETY_SECONDS
+    reserve = max(settings.time_limit * PLACEMENT_SHARE, len(inst.problem.students) * PLACEMENT_SECONDS_PER_STUDENT)
+    lns_deadline = tracker.deadline - reserve - SAFETY_SECONDS
     gap = relative_gap(result.objective or 0.0, result.bound)
     proven = group == 1 and gap is not None and gap <= 1e-3
     if not proven and time.monotonic() + 1.0 < lns_deadline:
@@ -221,8 +223,9 @@ def _place(
     # A session of the timetable may still stay empty (it then does not run), so rooms stay 0/1.
     for var in [*form.vars.z.values(), *form.vars.placement_vars()]:
         var.integer = True
-    # Leave time to write the plan and check it (about a second per 5,000 students).
-    finishing = SAFETY_SECONDS + len(inst.problem.students) / 5000
+    # Leave time to write the plan and check it (about a second per 5,000 students), and for
+    # HiGHS to notice its time limit (it does not interrupt a long LP solve: ~2 s per 1,000 students).
+    finishing = SAFETY_SECONDS + len(inst.problem.students) * (1 / 5000 + 0.002)
     limits = _mip_limits(settings, max(1.0, tracker.left() - finishing), tracker)
     result = run_highs(form.model, seed=settings.seed, relative_gap=1e-4, **limits)
     tracker.done(objective=result.objective, bound=result.bound)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scheduler.domain.problem import Offering
 from scheduler.solver.instance import Instance
@@ -21,9 +21,11 @@ class PlacementError(RuntimeError):
 
 @dataclass(frozen=True)
 class Timetable:
-    """Sessions chosen: (offering, block) -> space class id."""
+    """Sessions chosen: (offering, block) -> space class id; with a suggested placement
+    ((student, block) -> offering) when one is known, to start the exact placement from."""
 
     sessions: Mapping[tuple[str, str], int]
+    suggested: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
 
 def assign_rooms(inst: Instance, timetable: Timetable) -> dict[tuple[str, str], str]:

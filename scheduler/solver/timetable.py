@@ -11,10 +11,20 @@ from scheduler.solver.extract import Timetable
 from scheduler.solver.formulation import Variables
 from scheduler.solver.instance import Instance
 
+FALLBACK = ""  # a suggested placement in the fallback pool (the session is picked later)
 
-def timetable_from_values(inst: Instance, v: Variables, values: Mapping[mathopt.Variable, float]) -> Timetable:
-    """Sessions whose room variable is (almost) 1 in an integer solution."""
-    return Timetable({(o, b): c for (o, b, c), var in v.z.items() if values.get(var, 0.0) > 0.5})
+
+def timetable_from_values(
+    inst: Instance, v: Variables, values: Mapping[mathopt.Variable, float], *, per_student: bool = False
+) -> Timetable:
+    """Sessions whose room variable is (almost) 1 in an integer solution; with ``per_student``
+    (one unit per student) the students' placements too, as the placement's starting point."""
+    sessions = {(o, b): c for (o, b, c), var in v.z.items() if values.get(var, 0.0) > 0.5}
+    suggested: dict[tuple[str, str], str] = {}
+    if per_student:
+        suggested = {(u, b): o for (u, o, b), var in v.x.items() if values.get(var, 0.0) > 0.5}
+        suggested |= {(u, b): FALLBACK for (u, b), var in v.fb.items() if values.get(var, 0.0) > 0.5}
+    return Timetable(sessions, suggested)
 
 
 def timetable_of_plan(inst: Instance, plan: Plan) -> Timetable | None:
@@ -28,4 +38,10 @@ def timetable_of_plan(inst: Instance, plan: Plan) -> Timetable | None:
         if c is None or all(fit[0] != c for fit in fits):
             return None
         sessions[(session.offering, session.block)] = c
-    return Timetable(sessions)
+    fallbacks = {o.id for o in inst.index.fallback_offerings}
+    offering_of = {s.id: s.offering for s in plan.sessions}
+    suggested = {
+        (a.student, a.block): FALLBACK if offering_of[a.session] in fallbacks else offering_of[a.session]
+        for a in plan.assignments
+    }
+    return Timetable(sessions, suggested)

@@ -46,9 +46,9 @@ BOUND_EXACT_UP_TO = 10000
 TIMETABLE_UNITS = 300
 MEAN_COSTS = True
 SESSION_SHARE = 0.1  # of the time limit, for the first session MIP
-PLACEMENT_SHARE = 0.2  # of the time limit, kept for the exact student placement ...
+PLACEMENT_SHARE = 0.3  # of the time limit, kept for the exact student placement ...
 PLACEMENT_SECONDS_PER_STUDENT = 0.01  # ... or this much per student when more (its root LP is long)
-FIRST_PLACEMENT_SHARE = 0.7  # of the placement time, when the warm start's timetable is next
+FIRST_PLACEMENT_SHARE = 0.8  # of the placement time, when the warm start's timetable is next
 LNS_SUB_SECONDS = 2.0
 SAFETY_SECONDS = 1.0
 # The bound process answers this long before the deadline (it allows for its own start-up,

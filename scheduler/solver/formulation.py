@@ -20,7 +20,7 @@ from ortools.math_opt.python import mathopt
 from scheduler.solver.bulk import ModelBuilder, Term
 from scheduler.solver.instance import Instance
 from scheduler.solver.objective import student_ideal
-from scheduler.solver.units import Unit, no_choice_applies
+from scheduler.solver.units import Unit, no_choice_members
 
 Key = tuple[str, str]
 Var = mathopt.Variable
@@ -291,12 +291,12 @@ def _objective(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
             miss = b.var(0, count)
             b.row([(miss, 1.0), *_ones(attended.get(offering, []))], lb=count)
             b.cost(miss, policy.preferred_request_missed)
-        if no_choice_applies(inst, unit):
-            student = unit.single
-            assert student is not None
-            chosen = [var for o, _, var in v.by_unit.get(unit.id, []) if o in student.choices]
-            nc = b.var(0, 1)
-            b.row([(nc, 1.0), *_ones(chosen)], lb=1.0)
+        members = no_choice_members(inst, unit)
+        if members:
+            wanted = {offering for student in members for offering in student.choices}
+            chosen = [var for o, _, var in v.by_unit.get(unit.id, []) if o in wanted]
+            nc = b.var(0, len(members))
+            b.row([(nc, 1.0), *_ones(chosen)], lb=float(len(members)))
             b.cost(nc, policy.no_choice)
     b.offset = -float(sum(student_ideal(inst.index, s) for s in inst.problem.students))
     singles = {u.id for u in f.units if u.single is not None}

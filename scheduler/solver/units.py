@@ -5,8 +5,8 @@ group may use any option of any member at the cheapest member's cost, up to the 
 who have it, and its fallback slots cost the cheapest way they could be spread over the members
 (the sorted union of the members' convex marginal costs). Every plan maps onto the merged problem
 at no higher cost, so the merged LP's optimum is a valid lower bound, and on far fewer variables.
-Terms that only exist per student (avoid pairs, the no-choice cost, stability) are kept only for
-single-student units; dropping non-negative costs keeps the bound valid.
+Terms that only exist per student (avoid pairs, stability) are kept only for single-student units;
+dropping non-negative costs keeps the bound valid. The no-choice cost is kept per group, as a count.
 """
 
 from __future__ import annotations
@@ -117,8 +117,12 @@ def make_units(inst: Instance, group_size: int = 1, *, mean_costs: bool = False)
     return units
 
 
-def no_choice_applies(inst: Instance, unit: Unit) -> bool:
-    student = unit.single
-    return (
-        student is not None and needs_no_choice_guard(inst.index, student) and free_slot_count(inst.index, student) > 0
-    )
+def no_choice_members(inst: Instance, unit: Unit) -> list[Student]:
+    """Members who pay the no-choice cost when none of their choices is met. For a group, the
+    model asks for one choice placement per such member among the group's choice options, which
+    every real plan satisfies at the same cost: merging stays a relaxation."""
+    return [
+        student
+        for student in unit.members
+        if needs_no_choice_guard(inst.index, student) and free_slot_count(inst.index, student) > 0
+    ]

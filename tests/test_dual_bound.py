@@ -44,3 +44,15 @@ def test_any_multipliers_give_a_valid_bound(school_lp: tuple[mathopt.Model, math
     proto = model.export_model()
     assert lagrangian_bound(proto, _duals(model, noisy)) <= result.objective_value() + 1e-6
     assert lagrangian_bound(proto, _duals(model, {})) <= result.objective_value() + 1e-6
+
+
+@pytest.mark.parametrize("group_size", [2, 3])
+def test_merged_students_relax_the_week(group_size: int) -> None:
+    """Merging students (cheapest member's cost, no-choice counted per group) only relaxes the
+    model: its LP optimum is never above the exact model's, so a bound read from it stays valid."""
+    problem = generate_school(40, seed=6)
+    inst = build_instance(problem)
+    exact = mathopt.solve(build_formulation(inst, make_units(inst, 1)).model, mathopt.SolverType.GLOP)
+    merged = mathopt.solve(build_formulation(inst, make_units(inst, group_size)).model, mathopt.SolverType.GLOP)
+    assert exact.termination.reason == merged.termination.reason == mathopt.TerminationReason.OPTIMAL
+    assert merged.objective_value() <= exact.objective_value() + 1e-6

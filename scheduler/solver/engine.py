@@ -369,7 +369,7 @@ def _finish(candidates: list[Plan], plan: Plan | None, settings: SolveSettings, 
         # Costs are whole numbers and the plan is one solution: a bound a hair above it is solver
         # tolerance, not information.
         best.bound = None if tracker.bound is None else min(tracker.bound, best.objective)
-        best.gap = relative_gap(best.objective, tracker.bound)
+        best.gap = relative_gap(best.objective, best.bound)
         if best.gap is not None and best.gap <= 1e-6:
             best.status = "optimal"
     return best

@@ -76,9 +76,6 @@ class BoundJob:
             self._read()
         return self._finished
 
-    def done(self) -> bool:
-        return self.poll()
-
     def _read(self) -> None:
         assert self._process is not None
         out, err = self._process.communicate()

@@ -156,8 +156,7 @@ def _hint_from(inst: Instance, form: Formulation, warm: Plan) -> dict | None:
     """The warm start's timetable as room-variable values (sessions it ran in a class we model)."""
     if not warm.sessions:
         return None
-    class_of = {space.id: c.id for c in inst.classes for space in c.spaces}
-    running = {(s.offering, s.block): class_of.get(s.space or "") for s in warm.sessions}
+    running = {(s.offering, s.block): inst.class_of_space.get(s.space or "") for s in warm.sessions}
     return {var: float(running.get((o, b)) == c) for (o, b, c), var in form.vars.z.items()}
 
 
@@ -346,7 +345,7 @@ def _collect_bound(job: BoundJob, tracker: _Tracker, plan: Plan | None) -> None:
     objective = plan.objective if plan is not None else None
     if objective is None or tracker.bound is None or objective - tracker.bound > 1e-6:
         job.wait(tracker.left())
-    if not job.done():
+    if not job.poll():
         job.stop()
     tracker.proved(job.bound)
     tracker.done(bound=job.bound, error=job.error)

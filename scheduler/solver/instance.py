@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from scheduler.domain.index import ProblemIndex
 from scheduler.domain.problem import Offering, Problem, Space, Student
@@ -51,6 +52,11 @@ class Instance:
 
     def offering(self, offering_id: str) -> Offering:
         return self.index.offerings[offering_id]
+
+    @cached_property
+    def class_of_space(self) -> dict[str, int]:
+        """space id -> the id of its space class (how a plan's rooms map onto the models)."""
+        return {space.id: c.id for c in self.classes for space in c.spaces}
 
 
 def _space_classes(index: ProblemIndex) -> list[SpaceClass]:

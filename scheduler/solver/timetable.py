@@ -30,10 +30,9 @@ def timetable_from_values(
 def timetable_of_plan(inst: Instance, plan: Plan) -> Timetable | None:
     """The sessions of a valid plan (the warm start) as a timetable over space classes; None when a
     session's room is outside every class the model knows (the plan then cannot be re-placed)."""
-    class_of = {space.id: c.id for c in inst.classes for space in c.spaces}
     sessions: dict[tuple[str, str], int] = {}
     for session in plan.sessions:
-        c = class_of.get(session.space or "")
+        c = inst.class_of_space.get(session.space or "")
         fits = inst.session_classes.get((session.offering, session.block), [])
         if c is None or all(fit[0] != c for fit in fits):
             return None

@@ -161,7 +161,7 @@ def ratio(solver: float | None, baseline: float | None) -> float | None:
 
 
 def run_size(students: int, time_limit: float, seed: int, workers: int, keep: Path | None, err: Console) -> SizeResult:
-    from scheduler.cli import problem_json
+    from scheduler.domain.serialize import problem_json
     from scheduler.generate import generate_school
 
     with tempfile.TemporaryDirectory(prefix=f"flexblock-bench-{students}-") as temp:

@@ -25,10 +25,12 @@ from typing import Annotated
 import typer
 
 from scheduler import console as ui
+from scheduler import service_cli
 from scheduler.domain.errors import InputIssue, ProblemInputError
 from scheduler.domain.loading import load_plan, load_problem
 from scheduler.domain.plan import Metrics, Plan
 from scheduler.domain.problem import Problem
+from scheduler.domain.serialize import problem_json
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -63,16 +65,6 @@ TimeLimitOpt = Annotated[
 
 def plan_json(plan: Plan) -> str:
     return json.dumps(plan.model_dump(mode="json"), indent=1, ensure_ascii=False) + "\n"
-
-
-def problem_json(problem: Problem) -> str:
-    """Like a hand-written file: defaults left as ``null`` dropped, clock times as "HH:MM"; loads back equal."""
-    data = problem.model_dump(mode="json", exclude_none=True)
-    for block in data["blocks"]:
-        for key in ("start", "end"):
-            if block[key].endswith(":00") and len(block[key]) == 8:
-                block[key] = block[key][:5]
-    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
 def _file_mode(path: Path) -> int:
@@ -284,6 +276,10 @@ def explain(problem_path: ProblemArg, time_limit: TimeLimitOpt = 20.0, seed: See
         ui.print_conflicts(console, conflicts)
         raise typer.Exit(EXIT_INFEASIBLE)
     console.print(f"No conflict found within {time_limit:g} s: the hard rules can all hold for this problem.")
+
+
+app.command()(service_cli.serve)
+app.add_typer(service_cli.admin_app, name="admin")
 
 
 if __name__ == "__main__":  # pragma: no cover

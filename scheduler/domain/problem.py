@@ -17,6 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from scheduler.domain.policy import Policy
 
 EntityId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+# Limits the spec leaves open, chosen far above any school's needs so stored rows stay bounded.
+Name = Annotated[str, StringConstraints(max_length=200)]
+Tag = Annotated[str, StringConstraints(max_length=64)]
+Count = Annotated[int, Field(ge=0, le=1_000_000)]
 OfferingKind = Literal["choice", "intervention", "fallback"]
 
 
@@ -35,7 +39,7 @@ def _parse_clock(value: object) -> object:
 
 class School(Strict):
     id: EntityId
-    name: str | None = None
+    name: Name | None = None
     timezone: str
 
     @field_validator("timezone")
@@ -53,7 +57,7 @@ class Block(Strict):
     date: dt.date
     start: dt.time
     end: dt.time
-    label: str | None = None
+    label: Name | None = None
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -63,51 +67,51 @@ class Block(Strict):
 
 class Space(Strict):
     id: EntityId
-    name: str | None = None
-    capacity: int = Field(ge=1)
-    features: list[str] = []
+    name: Name | None = None
+    capacity: int = Field(ge=1, le=100_000)
+    features: list[Tag] = []
     unavailable: list[EntityId] = []
 
 
 class Resource(Strict):
     id: EntityId
-    name: str | None = None
-    quantity: int = Field(ge=1)
+    name: Name | None = None
+    quantity: int = Field(ge=1, le=1_000_000)
 
 
 class Staff(Strict):
     id: EntityId
-    name: str | None = None
-    email: str | None = None
+    name: Name | None = None
+    email: Annotated[str, StringConstraints(max_length=320)] | None = None
     unavailable: list[EntityId] = []
-    max_sessions: int | None = Field(default=None, ge=0)
+    max_sessions: Count | None = None
 
 
 class ResourceUse(Strict):
     resource: EntityId
-    per_student: int = Field(default=0, ge=0)
-    per_session: int = Field(default=0, ge=0)
+    per_student: Count = 0
+    per_session: Count = 0
 
 
 class Runs(Strict):
-    min: int = Field(default=0, ge=0)
-    max: int | None = Field(default=None, ge=0)
+    min: Count = 0
+    max: Count | None = None
 
 
 class Offering(Strict):
     id: EntityId
-    title: str | None = None
-    pathway: str | None = None
+    title: Name | None = None
+    pathway: Name | None = None
     kind: OfferingKind = "choice"
     staff: list[EntityId] = Field(min_length=1)
-    capacity: int = Field(ge=1)
-    min_students: int = Field(default=1, ge=1)
+    capacity: int = Field(ge=1, le=100_000)
+    min_students: int = Field(default=1, ge=1, le=100_000)
     runs: Runs = Runs()
     allowed_blocks: list[EntityId] | None = None
     space: EntityId | None = None
-    needs_features: list[str] = []
+    needs_features: list[Tag] = []
     resources: list[ResourceUse] = []
-    grades: list[int] | None = None
+    grades: list[Annotated[int, Field(ge=-5, le=25)]] | None = None
     repeatable: bool | None = None
 
     @property
@@ -123,13 +127,13 @@ class Offering(Strict):
 
 class Need(Strict):
     offering: EntityId
-    sessions: int = Field(ge=1)
+    sessions: int = Field(ge=1, le=1000)
 
 
 class Student(Strict):
     id: EntityId
-    name: str | None = None
-    grade: int
+    name: Name | None = None
+    grade: int = Field(ge=-5, le=25)
     choices: list[EntityId] = []
     needs: list[Need] = []
     unavailable: list[EntityId] = []
@@ -141,7 +145,7 @@ class Reservation(Strict):
     staff: EntityId | None = None
     block: EntityId
     space: EntityId | None = None
-    resources: dict[EntityId, Annotated[int, Field(ge=1)]] = {}
+    resources: dict[EntityId, Annotated[int, Field(ge=1, le=1_000_000)]] = {}
 
 
 class Request(Strict):
@@ -150,7 +154,7 @@ class Request(Strict):
     student: EntityId
     offering: EntityId
     priority: Literal["required", "preferred"] = "required"
-    note: str | None = None
+    note: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
 class Placement(Strict):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -59,6 +60,10 @@ class SlotView:
     roster: list[dict[str, object]] = field(default_factory=list)
 
 
+def _names(session: Session, key: Any, name: Any, where: Any) -> dict[str, str | None]:
+    return {k: v for k, v in session.execute(select(key, name).where(where)).all()}
+
+
 class _Names:
     """Names of a school's blocks, offerings, spaces and staff, loaded once per request."""
 
@@ -67,15 +72,9 @@ class _Names:
         self.blocks = {
             b.key: b for b in session.scalars(select(BlockRow).where(BlockRow.school_id == sid, BlockRow.week == week))
         }
-        self.titles = dict(
-            session.execute(select(OfferingRow.key, OfferingRow.title).where(OfferingRow.school_id == sid)).tuples()
-        )
-        self.spaces = dict(
-            session.execute(select(SpaceRow.key, SpaceRow.name).where(SpaceRow.school_id == sid)).tuples()
-        )
-        self.staff = dict(
-            session.execute(select(StaffRow.key, StaffRow.name).where(StaffRow.school_id == sid)).tuples()
-        )
+        self.titles = _names(session, OfferingRow.key, OfferingRow.title, OfferingRow.school_id == sid)
+        self.spaces = _names(session, SpaceRow.key, SpaceRow.name, SpaceRow.school_id == sid)
+        self.staff = _names(session, StaffRow.key, StaffRow.name, StaffRow.school_id == sid)
 
     def slot(self, s: PlanSessionRow, reason: str = "") -> SlotView:
         block = self.blocks[s.block]

@@ -94,7 +94,7 @@ class OfferingRow(SchoolScoped, Base):
     __table_args__ = (UniqueConstraint("school_id", "key"), Index("ix_offerings_school_kind", "school_id", "kind"))
 
     title: Mapped[str | None] = mapped_column(String(200))
-    pathway: Mapped[str | None] = mapped_column(String(100))
+    pathway: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
     staff: Mapped[list[Any]] = mapped_column()
     capacity: Mapped[int] = mapped_column(Integer)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from scheduler.api.app import create_app
@@ -30,7 +30,7 @@ PG_URL = os.environ.get("FLEXBLOCK_TEST_DATABASE_URL")
 TEMPLATE = "flexblock_test_template"
 
 
-def _admin_engine(url: str):  # noqa: ANN202
+def _admin_engine(url: str) -> Engine:
     return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
 
 

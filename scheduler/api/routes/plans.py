@@ -70,7 +70,7 @@ def list_plans(session: SessionDep, actor: ActorDep, school: str, week: dt.date)
 @router.get("/plans/{plan_id}", summary="One version in the spec's plan format")
 def get_plan(session: SessionDep, actor: ActorDep, school: str, plan_id: int) -> dict[str, Any]:
     _, row = service.plan_row(session, actor, school, plan_id)
-    document = service.read_plan(session, row).model_dump(mode="json", exclude_none=True)
+    document = service.read_plan(session, row).model_dump(mode="json", exclude={"objective_breakdown", "engine"})
     return {**document, "version": _version(row).model_dump(mode="json")}
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 04:52:30.808971
+Create Date: 2026-11-27 05:00:38.080251
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def upgrade() -> None:
     op.create_table(
         "offerings",
         sa.Column("title", sa.String(length=200), nullable=True),
-        sa.Column("pathway", sa.String(length=100), nullable=True),
+        sa.Column("pathway", sa.String(length=200), nullable=True),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("staff", sa.JSON(), nullable=False),
         sa.Column("capacity", sa.Integer(), nullable=False),

@@ -10,15 +10,26 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from dataclasses import asdict
 from multiprocessing.connection import Connection
 from typing import Any
 
 _SPAWN = multiprocessing.get_context("spawn")
+PARENT_CHECK_SECONDS = 0.5
 
 
-def _child(problem: dict[str, Any], time_limit: float, seed: int, workers: int, pipe: Connection) -> None:
+def _end_with_parent(parent: int) -> None:
+    """A solve never outlives its server: when the parent dies, the child ends its process group."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os.killpg(os.getpgrp(), signal.SIGKILL)
+
+
+def _child(problem: dict[str, Any], time_limit: float, seed: int, workers: int, pipe: Connection, parent: int) -> None:
     os.setsid()
+    threading.Thread(target=_end_with_parent, args=(parent,), daemon=True).start()
     from scheduler.domain.problem import Problem
     from scheduler.solver.engine import solve
     from scheduler.solver.settings import Progress, SolveSettings
@@ -41,7 +52,9 @@ class SolveProcess:
 
     def __init__(self, problem: dict[str, Any], time_limit: float, seed: int, workers: int) -> None:
         self._receive, send = _SPAWN.Pipe(duplex=False)
-        self._process = _SPAWN.Process(target=_child, args=(problem, time_limit, seed, workers, send), daemon=False)
+        self._process = _SPAWN.Process(
+            target=_child, args=(problem, time_limit, seed, workers, send, os.getpid()), daemon=False
+        )
         self._process.start()
         send.close()
 

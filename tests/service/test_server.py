@@ -34,7 +34,9 @@ def _env(database_url: str) -> dict[str, str]:
 def running_server(database_url: str, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """``scheduler serve`` in a child process, ready when /healthz answers; killed at the end."""
     with log.open("ab") as out:
-        server = subprocess.Popen([*SCHEDULER, "serve", "--port", str(port)], env=_env(database_url), stdout=out, stderr=out)
+        server = subprocess.Popen(
+            [*SCHEDULER, "serve", "--port", str(port)], env=_env(database_url), stdout=out, stderr=out
+        )
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -20,13 +20,18 @@ def test_a_week_from_import_to_published_plan(app_client: TestClient, database_u
     school = import_school(app_client, database_url, "riverside-ms.json")
     client, api, week_api = app_client, school.api, school.week_api
     now = dt.datetime.now(dt.UTC)
-    window = {"opens_at": (now - dt.timedelta(hours=1)).isoformat(), "closes_at": (now + dt.timedelta(days=2)).isoformat()}
+    window = {
+        "opens_at": (now - dt.timedelta(hours=1)).isoformat(),
+        "closes_at": (now + dt.timedelta(days=2)).isoformat(),
+    }
     assert client.put(f"{week_api}/choice-window", json=window, headers=school.scheduler).status_code == 200
 
     # Students sign in with tokens their scheduler issued and rank what is open to them, in reverse.
     submitted: dict[str, list[str]] = {}
     for record in school.problem["students"][:STUDENTS_ON_THE_API]:
-        issued = client.post(f"{api}/users", json={"role": "student", "subject": record["id"]}, headers=school.scheduler)
+        issued = client.post(
+            f"{api}/users", json={"role": "student", "subject": record["id"]}, headers=school.scheduler
+        )
         headers = auth(issued.json()["token"])
         offerings = client.get(f"{week_api}/students/{record['id']}/offerings", headers=headers).json()
         ranked = [o["id"] for o in reversed(offerings)][:5]
@@ -50,7 +55,11 @@ def test_a_week_from_import_to_published_plan(app_client: TestClient, database_u
 
     # A student's view: their own week, one slot per block, reasons matching the plan.
     student = school.problem["students"][0]["id"]
-    headers = auth(client.post(f"{api}/users", json={"role": "student", "subject": student}, headers=school.scheduler).json()["token"])
+    headers = auth(
+        client.post(f"{api}/users", json={"role": "student", "subject": student}, headers=school.scheduler).json()[
+            "token"
+        ]
+    )
     week = client.get(f"{week_api}/students/{student}/schedule", headers=headers).json()
     mine = {(a.block, a.session, a.reason) for a in plan.assignments if a.student == student}
     assert {(slot["block"], slot["session"], slot["reason"]) for slot in week} == mine

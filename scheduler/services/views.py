@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.services.actors import Actor, require_self_or_scheduler
+from scheduler.services.actors import Actor, Role, require_self_or_scheduler
 from scheduler.services.errors import NotFound
 from scheduler.services.plans import published_row
 from scheduler.services.schools import school_row
@@ -107,13 +107,19 @@ def _exists(session: Session, table: type[StudentRow] | type[StaffRow], school: 
         raise NotFound(f"no {table.__tablename__} record {key!r} in school {school.key!r}", code="record_not_found")
 
 
+def _published_for(
+    session: Session, actor: Actor, school: str, week: dt.date, role: Role, subject: str
+) -> tuple[SchoolRow, int, _Names]:
+    """The school, the week's published plan id and the names, once the caller may see ``subject``."""
+    record = school_row(session, actor, school)
+    require_self_or_scheduler(actor, school, role, subject)
+    _exists(session, StudentRow if role == "student" else StaffRow, record, subject)
+    return record, _published(session, record, week), _Names(session, record, week)
+
+
 def student_week(session: Session, actor: Actor, school: str, week: dt.date, student: str) -> list[SlotView]:
     """The student's published week in time order, each placement with its reason."""
-    record = school_row(session, actor, school)
-    require_self_or_scheduler(actor, school, "student", student)
-    _exists(session, StudentRow, record, student)
-    plan_id = _published(session, record, week)
-    names = _Names(session, record, week)
+    _, plan_id, names = _published_for(session, actor, school, week, "student", student)
     rows = session.execute(
         select(PlanAssignmentRow.reason, PlanSessionRow)
         .join(
@@ -128,11 +134,7 @@ def student_week(session: Session, actor: Actor, school: str, week: dt.date, stu
 
 def teacher_sessions(session: Session, actor: Actor, school: str, week: dt.date, staff: str) -> list[SlotView]:
     """Sessions the staff member leads in the published week, with rosters (names and grades)."""
-    record = school_row(session, actor, school)
-    require_self_or_scheduler(actor, school, "teacher", staff)
-    _exists(session, StaffRow, record, staff)
-    plan_id = _published(session, record, week)
-    names = _Names(session, record, week)
+    record, plan_id, names = _published_for(session, actor, school, week, "teacher", staff)
     sessions = [
         s for s in session.scalars(select(PlanSessionRow).where(PlanSessionRow.plan_id == plan_id)) if staff in s.staff
     ]

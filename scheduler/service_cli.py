@@ -35,7 +35,7 @@ def serve(
     from scheduler.storage.migrate import upgrade
 
     settings = load_settings()
-    base = f"http://{host}:{port}"
+    base = (settings.public_url or f"http://{host}:{port}").rstrip("/")
     app = create_app(settings)
     if demo:
         if not demo_school.is_file():

@@ -26,8 +26,9 @@ class ServiceSettings(BaseSettings):
     default_time_limit: float = Field(default=30.0, gt=0, description="Seconds a solve runs when not told.")
     max_time_limit: float = Field(default=600.0, gt=0, description="Longest time limit a job may ask for.")
     max_body_bytes: int = Field(default=20_000_000, ge=1024, description="Largest request body accepted (413).")
-    max_page_size: int = Field(default=500, ge=1, description="Most items one list page may return.")
-    public_url: str = Field(default="http://127.0.0.1:8000", description="Base URL printed and used in links.")
+    public_url: str | None = Field(
+        default=None, description="Base URL users reach the service at, printed on start (default: from host and port)."
+    )
 
 
 def load_settings(**overrides: object) -> ServiceSettings:

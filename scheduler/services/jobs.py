@@ -22,7 +22,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -183,16 +183,21 @@ class JobRunner:
             self._finish(job_id, "failed", error=f"internal error: {type(exc).__name__}: {exc}")
 
     def _start(self, job_id: str) -> tuple[dict[str, Any], SolveJobRow] | None:
+        """Claim the job (queued -> running in one UPDATE, so no job ever runs twice) and load its problem."""
         with self.database.transaction() as session:
-            row = session.get(SolveJobRow, job_id)
-            if row is None or row.state != "queued":
+            claimed = session.execute(
+                update(SolveJobRow)
+                .where(SolveJobRow.id == job_id, SolveJobRow.state == "queued")
+                .values(state="running", started_at=utc_now(), progress={"elapsed": 0.0, "stage": "starting"})
+            )
+            if claimed.rowcount != 1:
                 return None
+            row = session.get(SolveJobRow, job_id)
+            assert row is not None
             school = session.get(SchoolRow, row.school_id)
             assert school is not None
             previous = published_placements(session, school, row.week)
             problem = store.load_problem(session, school, row.week, previous=previous)
-            row.state, row.started_at = "running", utc_now()
-            row.progress = {"elapsed": 0.0, "stage": "starting", "solutions": 0}
             return problem.model_dump(mode="json"), row
 
     def _run(self, job_id: str) -> None:

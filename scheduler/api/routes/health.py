@@ -10,7 +10,12 @@ from scheduler.api.deps import SessionDep
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="The service is up and its database answers")
+@router.get("/livez", summary="The process answers (liveness: restart it when this fails)")
+def live() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/healthz", summary="The service is up and its database answers (readiness)")
 def health(session: SessionDep) -> dict[str, str]:
     session.execute(text("SELECT 1"))
     return {"status": "ok", "database": "ok"}

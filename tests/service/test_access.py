@@ -49,7 +49,7 @@ for kind in ("students", "staff", "spaces", "resources", "offerings"):
     POLICY[("post", f"/api/v1/schools/{{school}}/{kind}")] = {S}
     for method in ("get", "put", "delete"):
         POLICY[(method, f"/api/v1/schools/{{school}}/{kind}/{{key}}")] = {S}
-PUBLIC = {("get", "/healthz")}
+PUBLIC = {("get", "/healthz"), ("get", "/livez")}
 # Routes where a student or teacher acts only as the subject named in the path.
 SELF_PARAM = {"student": P, "staff": T}
 

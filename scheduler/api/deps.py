@@ -35,8 +35,8 @@ def get_runner(request: Request) -> JobRunner:
     return request.app.state.runner
 
 
-def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
-    with database.transaction() as session:
+def get_session(request: Request, database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+    with database.transaction(read_only=request.method in ("GET", "HEAD")) as session:
         yield session
 
 

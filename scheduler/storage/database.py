@@ -27,31 +27,43 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection: Any) -> None:
+def _sqlite_begin_write(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str) -> Engine:
+def _sqlite_begin_read(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")  # deferred: a reader in WAL mode never waits for the writer
+
+
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", _sqlite_begin_read if read_only else _sqlite_begin_write)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 class Database:
-    """An engine and its session factory; ``transaction()`` commits on success, rolls back on error."""
+    """Engines and session factories; ``transaction()`` commits on success, rolls back on error.
+
+    On SQLite, read-only transactions (``read_only=True``, used for GET requests) have an engine of
+    their own that starts them deferred, so reads go on while a writer holds the lock.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        self.read_engine = make_engine(url, read_only=True) if url.startswith("sqlite") else self.engine
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        with self.sessions() as session, session.begin():
+    def transaction(self, *, read_only: bool = False) -> Iterator[Session]:
+        factory = self.read_sessions if read_only else self.sessions
+        with factory() as session, session.begin():
             yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.read_engine.dispose()

@@ -9,6 +9,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from scheduler.api.deps import ActorDep, SessionDep
+from scheduler.domain.plan import Plan
 from scheduler.domain.problem import EntityId
 from scheduler.services import plans as service
 from scheduler.storage.tables import PlanRow
@@ -67,11 +68,22 @@ def list_plans(session: SessionDep, actor: ActorDep, school: str, week: dt.date)
     return [_version(row) for row in service.list_plans(session, actor, school, week)]
 
 
-@router.get("/plans/{plan_id}", summary="One version in the spec's plan format")
-def get_plan(session: SessionDep, actor: ActorDep, school: str, plan_id: int) -> dict[str, Any]:
+class PlanDocument(Plan):
+    """The spec's plan (``flexblock-plan/v1``) plus the version's own facts under ``version``."""
+
+    version: PlanVersion
+
+
+@router.get(
+    "/plans/{plan_id}",
+    summary="One version in the spec's plan format",
+    response_model=PlanDocument,
+    response_model_exclude={"objective_breakdown", "engine"},
+)
+def get_plan(session: SessionDep, actor: ActorDep, school: str, plan_id: int) -> PlanDocument:
     _, row = service.plan_row(session, actor, school, plan_id)
-    document = service.read_plan(session, row).model_dump(mode="json", exclude={"objective_breakdown", "engine"})
-    return {**document, "version": _version(row).model_dump(mode="json")}
+    plan = service.read_plan(session, row)
+    return PlanDocument(**dict(plan), version=_version(row))
 
 
 @router.post("/plans/{plan_id}/publish", summary="Publish this version (retires the week's published one)")

@@ -21,6 +21,7 @@ from scheduler.domain.validation import find_problem_issues
 from scheduler.services.actors import Actor, require_role, require_school
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from scheduler.storage import problems as store
+from scheduler.storage.convert import ENTITY_TABLES
 from scheduler.storage.tables import SchoolRow
 
 
@@ -75,12 +76,35 @@ def replace_school(session: Session, actor: Actor, school: str, problem: Problem
 
 
 def _store(session: Session, school: SchoolRow, problem: Problem) -> dt.date:
+    problem = _with_other_weeks(session, school, problem)
     school.policy = problem.policy.model_dump(mode="json", exclude_defaults=True)
     store.replace_entities(session, school, problem)
     week = store.replace_week(session, school, problem)
     session.flush()
     validate_weeks(session, school)
     return week
+
+
+def _with_other_weeks(session: Session, school: SchoolRow, problem: Problem) -> Problem:
+    """Stored block ids of other weeks come back into the records: a week's problem lists only its
+    own blocks (``unavailable: ["fri"]`` is cut in a week without a Friday), and replacing the
+    school by it must not erase what it says about other weeks."""
+    in_week = {block.id for block in problem.blocks}
+    update = {}
+    for kind, (table, _model) in ENTITY_TABLES.items():
+        stored = {row.key: row for row in session.scalars(select(table).where(table.school_id == school.id))}
+        update[kind] = [_keep_blocks(record, stored.get(record.id), in_week) for record in getattr(problem, kind)]
+    return problem.model_copy(update=update)
+
+
+def _keep_blocks(record: Any, row: Any, in_week: set[str]) -> Any:
+    extra = {}
+    for field in ("unavailable", "allowed_blocks"):
+        current, stored = getattr(record, field, None), getattr(row, field, None)
+        others = [block for block in stored or [] if block not in in_week]
+        if current is not None and others:
+            extra[field] = [*current, *others]
+    return record.model_copy(update=extra) if extra else record
 
 
 def export_problem(session: Session, actor: Actor, school: str, week: dt.date) -> Problem:
@@ -93,7 +117,7 @@ def export_problem(session: Session, actor: Actor, school: str, week: dt.date) -
 _INDEXED = re.compile(r"^(\w+)\[(\d+)\]")
 
 
-def _named_path(problem: Problem, path: str) -> str:
+def named_path(problem: Problem, path: str) -> str:
     """``offerings[3].staff[0]`` -> ``offerings[robotics].staff[0]``: an API client edits by id."""
     match = _INDEXED.match(path)
     records = getattr(problem, match.group(1), None) if match else None
@@ -111,7 +135,7 @@ def validate_weeks(session: Session, school: SchoolRow, weeks: list[dt.date] | N
     for week in weeks if weeks is not None else store.school_weeks(session, school):
         problem = store.load_problem(session, school, week)
         found = find_problem_issues(problem)
-        issues += [InputIssue(f"week {week.isoformat()}: {_named_path(problem, i.path)}", i.message) for i in found]
+        issues += [InputIssue(f"week {week.isoformat()}: {named_path(problem, i.path)}", i.message) for i in found]
     if issues:
         raise InvalidInput(
             f"the change would leave {len(issues)} error(s) in the school's data", code="invalid_data", issues=issues

@@ -20,6 +20,8 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("get", "/api/v1/schools/{school}"): {S, T, P},
     ("put", "/api/v1/schools/{school}/problem"): {S},
     ("get", "/api/v1/schools/{school}/weeks/{week}/problem"): {S},
+    ("put", "/api/v1/schools/{school}/weeks/{week}/csv"): {S},
+    ("get", "/api/v1/schools/{school}/weeks/{week}/csv/{name}.csv"): {S},
     ("post", "/api/v1/schools/{school}/weeks/{week}/solve-jobs"): {S},
     ("get", "/api/v1/schools/{school}/solve-jobs"): {S},
     ("get", "/api/v1/schools/{school}/solve-jobs/{job_id}"): {S},
@@ -101,6 +103,7 @@ def _url(path: str, school: School, *, subject: str, user_id: int, kind_key: str
         "new": "1",
         "request_id": "q-1",
         "user_id": str(user_id),
+        "name": "students",
     }
     return path.format(**values)
 

@@ -1,7 +1,8 @@
-"""The ``scheduler`` command: solve, check, baseline, generate and explain flex-block schedules.
+"""The ``scheduler`` command: solve, check, baseline, generate and explain flex-block schedules, and write
+their calendar feeds (``ics``, ``solve --ics-dir``).
 
 Exit codes (stable, for scripts):
-  0  done (plan written, plan valid, no conflict found)
+  0  done (plan written, plan valid, no conflict found, feeds written)
   1  ``check``: the plan breaks at least one hard rule
   2  bad input: unreadable or invalid file, bad option value; nothing is written
   3  infeasible: the rules cannot all hold (``solve`` still writes the plan with its conflicts)
@@ -58,6 +59,7 @@ SeedOpt = Annotated[int, typer.Option(help="Random seed; the same seed gives the
 TimeLimitOpt = Annotated[
     float, typer.Option("--time-limit", help="Seconds the solver may spend.", min=0.1, max=86_400.0)
 ]
+ICS_LAYOUT = "DIR/students/<id>.ics, DIR/staff/<id>.ics, DIR/spaces/<id>.ics, DIR/resources/<id>.ics"
 
 
 # ---- helpers ------------------------------------------------------------------------------------
@@ -116,6 +118,40 @@ def _write(out: Path, text: str) -> None:
         raise _fail([InputIssue(str(out), f"cannot write file: {exc.strerror or exc}")], "--out") from exc
 
 
+def _check_ics_dir(folder: Path) -> None:
+    """Refuse a feeds folder that cannot be made or written before any long computation starts."""
+    if folder.exists() and not folder.is_dir():
+        raise _fail([InputIssue(str(folder), "is a file; give a folder for the calendar feeds")], "--ics-dir")
+    existing = folder if folder.is_dir() else folder.parent
+    if not existing.is_dir():
+        raise _fail([InputIssue(str(folder), f"folder {str(existing)!r} does not exist")], "--ics-dir")
+    if not os.access(existing, os.W_OK):
+        raise _fail([InputIssue(str(folder), f"folder {str(existing)!r} is not writable")], "--ics-dir")
+
+
+def _write_feeds(problem: Problem, plan: Plan, folder: Path) -> None:
+    """Write the plan's calendar feeds (one .ics per student, staff, space and resource with events)."""
+    from scheduler.calendar import build_feeds, write_feed_files
+    from scheduler.calendar.events import FeedDataError
+    from scheduler.calendar.files import stale_feed_files
+
+    try:
+        feeds = build_feeds(problem, plan)
+    except FeedDataError as exc:
+        raise _fail([InputIssue("plan", issue) for issue in exc.issues], "plan for the calendar feeds") from exc
+    try:
+        folder.mkdir(exist_ok=True)
+        written = write_feed_files(folder, feeds)
+    except OSError as exc:
+        issue = InputIssue(str(folder), f"cannot write calendar feeds: {exc.strerror or exc}")
+        raise _fail([issue], "--ics-dir") from exc
+    _, err = ui.make_consoles()
+    ui.print_note(err, f"{len(written)} calendar feeds written to {folder}")
+    stale = stale_feed_files(folder, written)
+    if stale:
+        ui.print_note(err, f"{len(stale)} older .ics files there have no events in this plan and were left as they are")
+
+
 def _load_problem(path: Path) -> Problem:
     try:
         return load_problem(path)
@@ -160,14 +196,26 @@ def solve(
     time_limit: TimeLimitOpt = 30.0,
     seed: SeedOpt = 0,
     workers: Annotated[int, typer.Option(help="Solver threads.", min=1, max=256)] = 2,
+    ics_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--ics-dir",
+            metavar="DIR",
+            help=f"Also write calendar feeds as {ICS_LAYOUT} (one per entity with events), "
+            "only when a feasible or optimal plan is found.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Build the best plan the solver finds within the time limit and write it to --out.
 
-    Exit 0: plan written. 2: bad input, nothing written. 3: infeasible, plan and conflicts written.
+    Exit 0: plan written (and the calendar feeds, with --ics-dir). 2: bad input, nothing written.
 
-    4: no plan found within the time limit, nothing written.
+    3: infeasible, plan and conflicts written, no feeds. 4: no plan found within the time limit, nothing written.
     """
     _check_out_path(out)
+    if ics_dir is not None:
+        _check_ics_dir(ics_dir)
     problem = _load_problem(problem_path)
     from scheduler.solver.engine import solve as run_solver
     from scheduler.solver.settings import SolveSettings
@@ -190,6 +238,32 @@ def solve(
         )
         raise typer.Exit(EXIT_NO_PLAN)
     _finish_plan(problem, plan, out, title=f"Solved {problem.school.id}")
+    if ics_dir is not None:
+        _write_feeds(problem, plan, ics_dir)
+
+
+@app.command()
+def ics(
+    problem_path: ProblemArg,
+    plan_path: PlanArg,
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", metavar="DIR", help=f"Folder for the feeds: {ICS_LAYOUT}.", show_default=False),
+    ],
+) -> None:
+    """Write the calendar feeds of an existing feasible or optimal plan (for schools without the service).
+
+    One .ics file per student, staff member, space and resource that has events; the same files give the same bytes.
+
+    Exit 0: feeds written. 2: bad input, or a plan that is not feasible or optimal; nothing written.
+    """
+    _check_ics_dir(out)
+    problem = _load_problem(problem_path)
+    plan = _load_plan(plan_path)
+    if plan.status not in ("optimal", "feasible"):
+        issue = InputIssue(f"{plan_path}: status", f"plan is {plan.status!r}; feeds are written for a feasible plan")
+        raise _fail([issue], f"plan file {plan_path}")
+    _write_feeds(problem, plan, out)
 
 
 @app.command()

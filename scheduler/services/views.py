@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scheduler.domain.reasons import reason_text
 from scheduler.services.actors import Actor, Role, require_self_or_scheduler
 from scheduler.services.errors import NotFound
 from scheduler.services.plans import published_row
@@ -27,19 +28,6 @@ from scheduler.storage.tables import (
     StaffRow,
     StudentRow,
 )
-
-REASON_TEXT = {
-    "need": "a support session your school planned for you",
-    "request": "a teacher asked to see you",
-    "lock": "set by your scheduler",
-    "fallback": "your choices were full in this block",
-}
-
-
-def reason_text(reason: str) -> str:
-    if reason.startswith("choice "):
-        return f"your choice number {reason.split()[1]}"
-    return REASON_TEXT.get(reason, reason)
 
 
 @dataclass

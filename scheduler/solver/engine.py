@@ -187,7 +187,8 @@ def _search_timetable(
         var.integer = True
     seconds = min(settings.time_limit * SESSION_SHARE, tracker.left() * 0.5)
     hint = _hint_from(inst, form, warm)
-    if hint and len(inst.problem.students) > SESSION_MIP_UP_TO:
+    rooms_fixed = bool(hint) and len(inst.problem.students) > SESSION_MIP_UP_TO
+    if rooms_fixed:
         # On big schools the session MIP's root node alone outlasts its budget and it returns the
         # warm start anyway: start the LNS from the warm timetable (rooms fixed, an LP) instead.
         for var, value in hint.items():
@@ -201,8 +202,11 @@ def _search_timetable(
     )
     for var in form.vars.z.values():
         var.lower_bound, var.upper_bound = 0.0, 1.0
-    if group == 1 or not MEAN_COSTS:
-        tracker.proved(result.bound)  # valid for the whole week: a relaxation of it at worst
+    # Valid for the whole week when it is a relaxation of it: exact or cheapest-member costs, and
+    # every room free (with the warm start's rooms fixed it only bounds that timetable).
+    relaxation = (group == 1 or not MEAN_COSTS) and not rooms_fixed
+    if relaxation:
+        tracker.proved(result.bound)
     tracker.done(group_size=group, objective=result.objective, bound=result.bound)
     if not result.feasible:
         return None, math.inf, result.infeasible
@@ -210,7 +214,7 @@ def _search_timetable(
     reserve = max(settings.time_limit * PLACEMENT_SHARE, len(inst.problem.students) * PLACEMENT_SECONDS_PER_STUDENT)
     lns_deadline = tracker.deadline - reserve - SAFETY_SECONDS
     gap = relative_gap(result.objective or 0.0, result.bound)
-    proven = group == 1 and gap is not None and gap <= 1e-3
+    proven = relaxation and group == 1 and gap is not None and gap <= 1e-3
     if not proven and time.monotonic() + 1.0 < lns_deadline:
         tracker.enter("lns")
         values, objective, rounds = lns.improve(

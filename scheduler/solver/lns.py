@@ -48,7 +48,7 @@ def _staff_neighbourhood(inst: Instance, share: float, blocks_free: int) -> Neig
     return pick
 
 
-def _fix_outside(
+def fix_outside(
     form: Formulation,
     free: set[tuple[str, str]],
     blocks: set[str],
@@ -71,7 +71,7 @@ def _fix_outside(
             var.lower_bound, var.upper_bound = value, value
 
 
-def _release(form: Formulation, original: Mapping[mathopt.Variable, tuple[float, float]]) -> None:
+def release(form: Formulation, original: Mapping[mathopt.Variable, tuple[float, float]]) -> None:
     for var in form.vars.z.values():
         var.lower_bound, var.upper_bound = 0.0, 1.0
     for var, (lower, upper) in original.items():
@@ -90,11 +90,14 @@ def improve(
     max_rounds: int | None = None,
     sub_nodes: int | None = None,
     on_improvement: Callable[[float], None] | None = None,
+    full_hint: bool = False,
 ) -> tuple[dict[mathopt.Variable, float], float, int]:
     """Improve an integer timetable until ``deadline``; returns (values, objective, rounds).
 
     With ``max_rounds`` and ``sub_nodes`` the search does a fixed amount of work (the same plan for
-    the same seed, as long as the deadline does not cut it short).
+    the same seed, as long as the deadline does not cut it short). With ``full_hint`` every
+    variable of the incumbent is the sub-MIP's start (integer students: completing a rooms-only
+    start would be a MIP of its own), else only the rooms.
     """
     rng = random.Random(seed)
     moves = [_block_neighbourhood(inst, 1), _staff_neighbourhood(inst, 0.4, 2), _block_neighbourhood(inst, 2)]
@@ -104,16 +107,22 @@ def improve(
         while time.monotonic() + min(sub_seconds, 1.0) < deadline and (max_rounds is None or rounds < max_rounds):
             free, blocks = moves[rounds % len(moves)](rng)
             rounds += 1
-            _fix_outside(form, free, blocks, values, original)
+            fix_outside(form, free, blocks, values, original)
             seconds = min(sub_seconds, deadline - time.monotonic())
-            hint = {var: values.get(var, 0.0) for var in form.vars.z.values()}
-            result = run_highs(
-                form.model, seconds=seconds, seed=seed + rounds, relative_gap=1e-4, hint=hint, node_limit=sub_nodes
-            )
+            hint = dict(values) if full_hint else {var: values.get(var, 0.0) for var in form.vars.z.values()}
+            try:
+                result = run_highs(
+                    form.model, seconds=seconds, seed=seed + rounds, relative_gap=1e-4, hint=hint, node_limit=sub_nodes
+                )
+            except (RuntimeError, AttributeError):
+                # HiGHS (OR-Tools 9.15) rejects some sub-MIPs started from a complete solution with
+                # an internal error, raised as AttributeError while OR-Tools converts the status;
+                # seen only on the exact model (``polish``). The neighbourhood is skipped.
+                continue
             if result.feasible and result.objective is not None and result.objective < objective - 1e-6:
                 values, objective = result.values, result.objective
                 if on_improvement is not None:
                     on_improvement(objective)
     finally:
-        _release(form, original)
+        release(form, original)
     return values, objective, rounds

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -32,6 +31,7 @@ from scheduler.domain.loading import load_plan, load_problem
 from scheduler.domain.plan import Metrics, Plan
 from scheduler.domain.problem import Problem
 from scheduler.domain.serialize import problem_json
+from scheduler.files import write_atomic
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -69,31 +69,6 @@ def plan_json(plan: Plan) -> str:
     return json.dumps(plan.model_dump(mode="json"), indent=1, ensure_ascii=False) + "\n"
 
 
-def _file_mode(path: Path) -> int:
-    """Keep an existing file's permissions; a new file gets the usual ones (0o666 less the umask)."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write UTF-8 text to ``path`` through a temp file in the same folder and ``os.replace``."""
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            os.fchmod(out.fileno(), _file_mode(path))
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-
-
 def _fail(issues: list[InputIssue], what: str) -> typer.Exit:
     _, err = ui.make_consoles()
     ui.print_issues(err, issues, what)
@@ -113,7 +88,7 @@ def _check_out_path(out: Path) -> None:
 
 def _write(out: Path, text: str) -> None:
     try:
-        write_atomic(out, text)
+        write_atomic(out, text.encode("utf-8"))
     except OSError as exc:
         raise _fail([InputIssue(str(out), f"cannot write file: {exc.strerror or exc}")], "--out") from exc
 

@@ -8,13 +8,12 @@ lists them), since the folder may hold files this run did not make.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from scheduler.calendar.feeds import RenderedFeed
 from scheduler.calendar.model import FEED_KINDS, FeedKind
+from scheduler.files import new_file_mode, write_atomic
 
 
 def feed_path(out_dir: Path, kind: FeedKind, owner: str) -> Path:
@@ -22,37 +21,16 @@ def feed_path(out_dir: Path, kind: FeedKind, owner: str) -> Path:
     return out_dir / kind / f"{owner}.ics"
 
 
-def _new_file_mode() -> int:
-    """The mode ``open`` would give a new file (0o666 less the umask); mkstemp's 0o600 would hide feeds."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _write_bytes(path: Path, data: bytes, mode: int) -> None:
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            os.fchmod(out.fileno(), mode)
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-
-
 def write_feed_files(out_dir: Path, feeds: Iterable[RenderedFeed]) -> list[Path]:
     """Write every feed that has events; return the paths written, in the order given."""
     written = []
-    mode = _new_file_mode()
+    mode = new_file_mode()
     for kind in FEED_KINDS:
         (out_dir / kind).mkdir(parents=True, exist_ok=True)
     for feed in feeds:
         if feed.has_events:
             path = feed_path(out_dir, feed.kind, feed.owner)
-            _write_bytes(path, feed.ics, mode)
+            write_atomic(path, feed.ics, mode)
             written.append(path)
     return written
 

@@ -182,7 +182,7 @@ class JobRunner:
             log.exception("solve job %s failed", job_id)
             self._finish(job_id, "failed", error=f"internal error: {type(exc).__name__}: {exc}")
 
-    def _start(self, job_id: str) -> tuple[dict[str, Any], SolveJobRow] | None:
+    def _start(self, job_id: str) -> tuple[str, SolveJobRow] | None:
         """Claim the job (queued -> running in one UPDATE, so no job ever runs twice) and load its problem."""
         with self.database.transaction() as session:
             claimed = session.execute(
@@ -198,7 +198,7 @@ class JobRunner:
             assert school is not None
             previous = published_placements(session, school, row.week)
             problem = store.load_problem(session, school, row.week, previous=previous)
-            return problem.model_dump(mode="json"), row
+            return problem.model_dump_json(), row  # a string: cheap to hand to the child process
 
     def _run(self, job_id: str) -> None:
         started = self._start(job_id)

@@ -27,7 +27,7 @@ def _end_with_parent(parent: int) -> None:
     os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
-def _child(problem: dict[str, Any], time_limit: float, seed: int, workers: int, pipe: Connection, parent: int) -> None:
+def _child(problem: str, time_limit: float, seed: int, workers: int, pipe: Connection, parent: int) -> None:
     os.setsid()
     threading.Thread(target=_end_with_parent, args=(parent,), daemon=True).start()
     from scheduler.domain.problem import Problem
@@ -39,7 +39,7 @@ def _child(problem: dict[str, Any], time_limit: float, seed: int, workers: int, 
 
     try:
         settings = SolveSettings(time_limit=time_limit, seed=seed, workers=workers)
-        plan = solve(Problem.model_validate(problem), settings, on_progress=report)
+        plan = solve(Problem.model_validate_json(problem), settings, on_progress=report)
         pipe.send(("plan", plan.model_dump(mode="json")))
     except BaseException as exc:  # everything goes back to the parent, which records it
         pipe.send(("error", f"{type(exc).__name__}: {exc}"))
@@ -50,7 +50,7 @@ def _child(problem: dict[str, Any], time_limit: float, seed: int, workers: int, 
 class SolveProcess:
     """A running solve: ``messages()`` yields what the child sends; ``kill()`` ends it at once."""
 
-    def __init__(self, problem: dict[str, Any], time_limit: float, seed: int, workers: int) -> None:
+    def __init__(self, problem: str, time_limit: float, seed: int, workers: int) -> None:
         self._receive, send = _SPAWN.Pipe(duplex=False)
         self._process = _SPAWN.Process(
             target=_child, args=(problem, time_limit, seed, workers, send, os.getpid()), daemon=False

@@ -18,6 +18,9 @@ from typing import Any
 
 _SPAWN = multiprocessing.get_context("spawn")
 PARENT_CHECK_SECONDS = 0.5
+# Solves are background work: at a lower CPU priority (inherited by the engine's bound process)
+# the API answers reads promptly while a solve keeps every core busy.
+SOLVE_NICENESS = 10
 
 
 def _end_with_parent(parent: int) -> None:
@@ -29,6 +32,7 @@ def _end_with_parent(parent: int) -> None:
 
 def _child(problem: str, time_limit: float, seed: int, workers: int, pipe: Connection, parent: int) -> None:
     os.setsid()
+    os.nice(SOLVE_NICENESS)
     threading.Thread(target=_end_with_parent, args=(parent,), daemon=True).start()
     from scheduler.domain.problem import Problem
     from scheduler.solver.engine import solve

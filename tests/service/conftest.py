@@ -27,7 +27,7 @@ from scheduler.storage.migrate import upgrade
 from tests.conftest import FIXTURES
 
 PG_URL = os.environ.get("FLEXBLOCK_TEST_DATABASE_URL")
-TEMPLATE = "flexblock_test_template"
+TEMPLATE = f"flexblock_test_template_{os.getpid()}"  # one per run: parallel runs share a server
 
 
 def _admin_engine(url: str) -> Engine:

@@ -5,7 +5,8 @@ version it stored (a draft: a failed or cancelled job never touches the publishe
 week already has a published plan, the solve keeps it as ``previous`` so the new plan changes as
 little as the new data allows, and the stored version reports how many placements changed.
 
-The pool lives in the API process (``solve_workers`` threads, each watching one solve process).
+The pool lives in the API process (``solve_workers`` threads, each watching one solve process); the
+solve process loads the week and stores the plan itself (``job_work``), so the API process stays light.
 On start-up, jobs left ``running`` by a stopped server are marked failed and ``queued`` ones are
 queued again, so no job stays "running" for ever.
 """
@@ -27,14 +28,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler.domain.errors import InputIssue
-from scheduler.domain.plan import Plan
 from scheduler.services.actors import Actor, require_role
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
-from scheduler.services.plans import publish_version, published_placements, store_plan
 from scheduler.services.schools import require_week, school_row
-from scheduler.services.solve_process import SolveProcess
+from scheduler.services.solve_process import SolveJob, SolveProcess
 from scheduler.settings import ServiceSettings
-from scheduler.storage import problems as store
 from scheduler.storage.database import Database
 from scheduler.storage.tables import SchoolRow, SolveJobRow
 from scheduler.storage.types import utc_now
@@ -182,8 +180,8 @@ class JobRunner:
             log.exception("solve job %s failed", job_id)
             self._finish(job_id, "failed", error=f"internal error: {type(exc).__name__}: {exc}")
 
-    def _start(self, job_id: str) -> tuple[str, SolveJobRow] | None:
-        """Claim the job (queued -> running in one UPDATE, so no job ever runs twice) and load its problem."""
+    def _start(self, job_id: str) -> SolveJob | None:
+        """Claim the job (queued -> running in one UPDATE, so no job ever runs twice)."""
         with self.database.transaction() as session:
             claimed = session.execute(
                 update(SolveJobRow)
@@ -194,18 +192,13 @@ class JobRunner:
                 return None
             row = session.get(SolveJobRow, job_id)
             assert row is not None
-            school = session.get(SchoolRow, row.school_id)
-            assert school is not None
-            previous = published_placements(session, school, row.week)
-            problem = store.load_problem(session, school, row.week, previous=previous)
-            return problem.model_dump_json(), row  # a string: cheap to hand to the child process
+            return SolveJob(self.database.url, job_id, row.time_limit, row.seed, row.workers)
 
     def _run(self, job_id: str) -> None:
-        started = self._start(job_id)
-        if started is None:
+        job = self._start(job_id)
+        if job is None:
             return
-        problem, job = started
-        process = SolveProcess(problem, job.time_limit, job.seed, job.workers)
+        process = SolveProcess(job)
         last_write = 0.0
         try:
             while True:
@@ -224,8 +217,8 @@ class JobRunner:
                         return
                     continue
                 kind, payload = message
-                if kind == "plan":
-                    self._store_result(job_id, Plan.model_validate(payload))
+                if kind == "stored":  # the child stored the plan and ended the job; this is a no-op then
+                    self._finish(job_id, "failed", error="the solve process ended without storing its plan")
                 elif kind == "error":
                     self._finish(job_id, "failed", error=f"the solver failed: {payload}")
                 else:
@@ -249,23 +242,6 @@ class JobRunner:
         with self.database.transaction() as session:
             row = session.get(SolveJobRow, job_id)
             return row is None or row.cancel_requested
-
-    def _store_result(self, job_id: str, plan: Plan) -> None:
-        with self.database.transaction() as session:
-            row = session.get(SolveJobRow, job_id)
-            if row is None:
-                return
-            if row.cancel_requested:
-                row.state, row.finished_at, row.error = "cancelled", utc_now(), "cancelled by a scheduler"
-                return
-            school = session.get(SchoolRow, row.school_id)
-            assert school is not None
-            stored = store_plan(session, school, row.week, plan, source="solver", job_id=job_id)
-            row.plan_id, row.state, row.finished_at = stored.id, "succeeded", utc_now()
-            if row.publish_when_done and plan.status in ("optimal", "feasible"):
-                publish_version(session, school, stored)
-            final = {"objective": plan.objective, "bound": plan.bound, "gap": plan.gap, "stage": "done"}
-            row.progress = {**row.progress, **final, "elapsed": plan.solve_seconds}
 
     def _finish(self, job_id: str, state: str, error: str) -> None:
         with self.database.transaction() as session:

@@ -1,8 +1,10 @@
-"""One solve in a child process: the engine runs there, progress and the plan come back on a pipe.
+"""One solve job in a child process: it loads the week, runs the engine and stores the plan itself.
 
 A child process, not a thread, because cancelling must be immediate (HiGHS and CP-SAT cannot be
 interrupted from Python) and a solver crash must not take the API down. The child leads its own
-process group, so killing the group also ends the engine's own bound process.
+process group, so killing the group also ends the engine's own bound process. It does its own
+database work (``job_work``), so the API process only relays progress (sent on a pipe) and stays
+responsive; killing the child mid-write rolls its transaction back.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import os
 import signal
 import threading
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -30,35 +32,48 @@ def _end_with_parent(parent: int) -> None:
     os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
-def _child(problem: str, time_limit: float, seed: int, workers: int, pipe: Connection, parent: int) -> None:
+def _child(job: SolveJob, pipe: Connection, parent: int) -> None:
     os.setsid()
     os.nice(SOLVE_NICENESS)
     threading.Thread(target=_end_with_parent, args=(parent,), daemon=True).start()
-    from scheduler.domain.problem import Problem
+    from scheduler.services.job_work import load_job_problem, store_job_result
     from scheduler.solver.engine import solve
     from scheduler.solver.settings import Progress, SolveSettings
+    from scheduler.storage.database import Database
 
     def report(progress: Progress) -> None:
         pipe.send(("progress", {**asdict(progress), "gap": progress.gap}))
 
+    database = Database(job.database_url)
     try:
-        settings = SolveSettings(time_limit=time_limit, seed=seed, workers=workers)
-        plan = solve(Problem.model_validate_json(problem), settings, on_progress=report)
-        pipe.send(("plan", plan.model_dump(mode="json")))
+        problem = load_job_problem(database, job.job_id)
+        settings = SolveSettings(time_limit=job.time_limit, seed=job.seed, workers=job.workers)
+        store_job_result(database, job.job_id, solve(problem, settings, on_progress=report))
+        pipe.send(("stored", None))
     except BaseException as exc:  # everything goes back to the parent, which records it
         pipe.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
+        database.dispose()
         pipe.close()
 
 
-class SolveProcess:
-    """A running solve: ``messages()`` yields what the child sends; ``kill()`` ends it at once."""
+@dataclass(frozen=True)
+class SolveJob:
+    """What the child needs to run a claimed job: where the data is and the job's settings."""
 
-    def __init__(self, problem: str, time_limit: float, seed: int, workers: int) -> None:
+    database_url: str
+    job_id: str
+    time_limit: float
+    seed: int
+    workers: int
+
+
+class SolveProcess:
+    """A running solve: ``receive()`` gives what the child sends; ``kill()`` ends it at once."""
+
+    def __init__(self, job: SolveJob) -> None:
         self._receive, send = _SPAWN.Pipe(duplex=False)
-        self._process = _SPAWN.Process(
-            target=_child, args=(problem, time_limit, seed, workers, send, os.getpid()), daemon=False
-        )
+        self._process = _SPAWN.Process(target=_child, args=(job, send, os.getpid()), daemon=False)
         self._process.start()
         send.close()
 

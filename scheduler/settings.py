@@ -29,6 +29,11 @@ class ServiceSettings(BaseSettings):
     public_url: str | None = Field(
         default=None, description="Base URL users reach the service at, printed on start (default: from host and port)."
     )
+    feed_weeks_back: int = Field(default=4, ge=0, le=520, description="Past weeks a calendar feed keeps.")
+    feed_weeks_ahead: int = Field(default=8, ge=0, le=520, description="Weeks ahead a calendar feed shows.")
+    feed_refresh_minutes: int = Field(
+        default=60, ge=5, le=10080, description="How often calendar apps are asked to poll a feed."
+    )
 
 
 def load_settings(**overrides: object) -> ServiceSettings:

@@ -6,21 +6,35 @@ on shutdown it stops the worker pool. Nothing is built at import time.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from scheduler.api.access_log import redact_feed_tokens
 from scheduler.api.errors import register_error_handlers
 from scheduler.api.limits import BodySizeLimit
-from scheduler.api.routes import csv, entities, health, jobs, plans, schools, users, weeks
+from scheduler.api.routes import calendar, csv, entities, health, jobs, plans, schools, users, weeks
+from scheduler.services.calendar_publish import FeedOptions
 from scheduler.services.jobs import JobRunner
 from scheduler.settings import ServiceSettings, load_settings
 from scheduler.storage.database import Database
 from scheduler.storage.migrate import upgrade
 
 API_PREFIX = "/api/v1"
+
+
+def feed_options(settings: ServiceSettings) -> FeedOptions:
+    """How published plans become calendar feeds; teachers' events link to rosters at ``public_url``."""
+    roster_base = settings.public_url.rstrip("/") + API_PREFIX if settings.public_url else None
+    return FeedOptions(
+        weeks_back=settings.feed_weeks_back,
+        weeks_ahead=settings.feed_weeks_ahead,
+        refresh=dt.timedelta(minutes=settings.feed_refresh_minutes),
+        roster_base_url=roster_base,
+    )
 
 
 def _settle_heap() -> None:
@@ -42,9 +56,12 @@ def create_app(settings: ServiceSettings | None = None, *, migrate: bool = True)
         if migrate:
             upgrade(settings.database_url)
         database = Database(settings.database_url)
-        runner = JobRunner(database, settings)
+        feeds = feed_options(settings)
+        runner = JobRunner(database, settings, feeds)
         app.state.settings, app.state.database, app.state.runner = settings, database, runner
+        app.state.feed_options = feeds
         runner.recover()
+        redact_feed_tokens()
         _settle_heap()
         try:
             yield
@@ -62,7 +79,17 @@ def create_app(settings: ServiceSettings | None = None, *, migrate: bool = True)
     register_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
-    routers = [schools.router, *entities.ROUTERS, jobs.router, plans.router, weeks.router, users.router, csv.router]
+    app.include_router(calendar.feeds_router)
+    routers = [
+        calendar.router,
+        schools.router,
+        *entities.ROUTERS,
+        jobs.router,
+        plans.router,
+        weeks.router,
+        users.router,
+        csv.router,
+    ]
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     return app

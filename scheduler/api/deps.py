@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.services.actors import Actor
 from scheduler.services.auth import authenticate
+from scheduler.services.calendar_publish import FeedOptions
 from scheduler.services.jobs import JobRunner
 from scheduler.settings import ServiceSettings
 from scheduler.storage.database import Database
@@ -31,6 +32,10 @@ def get_settings(request: Request) -> ServiceSettings:
     return request.app.state.settings
 
 
+def get_feed_options(request: Request) -> FeedOptions:
+    return request.app.state.feed_options
+
+
 def get_runner(request: Request) -> JobRunner:
     return request.app.state.runner
 
@@ -43,6 +48,7 @@ def get_session(request: Request, database: Annotated[Database, Depends(get_data
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
 RunnerDep = Annotated[JobRunner, Depends(get_runner)]
+FeedOptionsDep = Annotated[FeedOptions, Depends(get_feed_options)]
 
 
 def get_actor(

@@ -25,6 +25,19 @@ from scheduler.domain.problem import Block, Offering, Problem, Reservation
 ROSTER_PATH = "/schools/{school}/weeks/{week}/staff/{staff}/sessions"
 
 
+FEED_TITLES: dict[FeedKind, str] = {
+    "students": "flex blocks: {}",
+    "staff": "flex sessions: {}",
+    "spaces": "flex: {}",
+    "resources": "flex: {}",
+}
+
+
+def feed_title(school_name: str, kind: FeedKind, owner_name: str) -> str:
+    """A feed's calendar name, e.g. "Riverside Middle School flex blocks: Ada Park"."""
+    return f"{school_name} {FEED_TITLES[kind].format(owner_name)}"
+
+
 class FeedDataError(ValueError):
     """The plan does not fit the problem (unknown ids): feeds would be wrong, so none are built."""
 
@@ -139,7 +152,7 @@ class _Context:
             description=_lines(block.label, holder, *self.resource_lines(reservation.resources)),
         )
 
-    def feed(self, kind: FeedKind, owner: str, name: str, events: list[EventFacts]) -> Feed:
+    def feed(self, kind: FeedKind, owner: str, owner_name: str, events: list[EventFacts]) -> Feed:
         """The feed, with UIDs kept unique should a plan that breaks a rule book an owner twice in a block.
 
         A valid plan never does (one placement per student and block, one session per staff member,
@@ -154,7 +167,7 @@ class _Context:
                 else e
                 for e in events
             ]
-        return Feed(kind, owner, f"{self.school_name} {name}", tuple(events))
+        return Feed(kind, owner, feed_title(self.school_name, kind, owner_name), tuple(events))
 
 
 # ---- students ---------------------------------------------------------------------------------
@@ -181,7 +194,7 @@ def _student_feeds(ctx: _Context, plan: Plan) -> Iterator[Feed]:
     for a in plan.assignments:
         placements[a.student].append(_placement(ctx, a.student, ctx.sessions[a.session], a.reason))
     for student in ctx.problem.students:
-        yield ctx.feed("students", student.id, f"flex blocks: {student.name or student.id}", placements[student.id])
+        yield ctx.feed("students", student.id, student.name or student.id, placements[student.id])
 
 
 # ---- staff ------------------------------------------------------------------------------------
@@ -226,7 +239,7 @@ def _staff_feeds(ctx: _Context, plan: Plan) -> Iterator[Feed]:
         if reservation.staff is not None:
             events[reservation.staff].append(_held_reservation(ctx, reservation.staff, reservation))
     for member in ctx.problem.staff:
-        yield ctx.feed("staff", member.id, f"flex sessions: {member.name or member.id}", events[member.id])
+        yield ctx.feed("staff", member.id, member.name or member.id, events[member.id])
 
 
 # ---- spaces -----------------------------------------------------------------------------------
@@ -267,7 +280,7 @@ def _space_feeds(ctx: _Context, plan: Plan) -> Iterator[Feed]:
             summary = f"Reserved by {ctx.staff_names([r.staff])}" if r.staff else "Reserved"
             events[r.space].append(ctx.reservation("spaces", r.space, r, summary, item=""))
     for space in ctx.problem.spaces:
-        yield ctx.feed("spaces", space.id, f"flex: {space.name or space.id}", events[space.id])
+        yield ctx.feed("spaces", space.id, space.name or space.id, events[space.id])
 
 
 # ---- resources --------------------------------------------------------------------------------
@@ -313,7 +326,7 @@ def _resource_feeds(ctx: _Context, plan: Plan) -> Iterator[Feed]:
             if count > 0:
                 events[resource].append(_reserved_use(ctx, resource, reservation))
     for resource in ctx.problem.resources:
-        yield ctx.feed("resources", resource.id, f"flex: {resource.name or resource.id}", events[resource.id])
+        yield ctx.feed("resources", resource.id, resource.name or resource.id, events[resource.id])
 
 
 def derive_feeds(problem: Problem, plan: Plan, *, roster_base_url: str | None = None) -> list[Feed]:

@@ -55,3 +55,16 @@ def require_self_or_scheduler(actor: Actor, school: str, role: Role, subject: st
         return
     if actor.role != role or actor.subject != subject:
         raise Forbidden(f"a {actor.role} may only see or change their own records", code="forbidden_subject")
+
+
+FEED_SUBSCRIBERS: dict[str, Role] = {"students": "student", "staff": "teacher"}
+
+
+def require_feed_owner(actor: Actor, school: str, kind: str, owner: str) -> None:
+    """A student's or teacher's feed links are theirs (and a scheduler's); space and resource
+    feeds are the office's, so only schedulers manage their links."""
+    role = FEED_SUBSCRIBERS.get(kind)
+    if role is None:
+        require_role(actor, school, "scheduler")
+    else:
+        require_self_or_scheduler(actor, school, role, owner)

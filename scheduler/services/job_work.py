@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from scheduler.domain.plan import Plan
 from scheduler.domain.problem import Problem
+from scheduler.services.calendar_publish import FeedOptions
 from scheduler.services.plans import publish_version, published_placements, store_plan
 from scheduler.storage import problems as store
 from scheduler.storage.database import Database
@@ -30,7 +31,7 @@ def load_job_problem(database: Database, job_id: str) -> Problem:
         return store.load_problem(session, school, row.week, previous=previous)
 
 
-def store_job_result(database: Database, job_id: str, plan: Plan) -> None:
+def store_job_result(database: Database, job_id: str, plan: Plan, feeds: FeedOptions) -> None:
     """Store ``plan`` as the job's new draft version (published when asked), in one transaction.
 
     A cancel that arrived meanwhile wins: the job ends ``cancelled`` and no version is stored.
@@ -47,6 +48,6 @@ def store_job_result(database: Database, job_id: str, plan: Plan) -> None:
         stored = store_plan(session, school, row.week, plan, source="solver", job_id=job_id)
         row.plan_id, row.state, row.finished_at = stored.id, "succeeded", utc_now()
         if row.publish_when_done and plan.status in ("optimal", "feasible"):
-            publish_version(session, school, stored)
+            publish_version(session, school, stored, feeds)
         final = {"objective": plan.objective, "bound": plan.bound, "gap": plan.gap, "stage": "done"}
         row.progress = {**row.progress, **final, "elapsed": plan.solve_seconds}

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.domain.errors import InputIssue
 from scheduler.services.actors import Actor, require_role
+from scheduler.services.calendar_publish import FeedOptions
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from scheduler.services.schools import require_week, school_row
 from scheduler.services.solve_process import SolveJob, SolveProcess
@@ -147,9 +148,10 @@ def request_cancel(session: Session, actor: Actor, school: str, job_id: str) -> 
 class JobRunner:
     """Runs queued jobs in a small thread pool; each thread watches one ``SolveProcess``."""
 
-    def __init__(self, database: Database, settings: ServiceSettings) -> None:
+    def __init__(self, database: Database, settings: ServiceSettings, feeds: FeedOptions) -> None:
         self.database = database
         self.settings = settings
+        self.feeds = feeds
         self._pool = ThreadPoolExecutor(max_workers=settings.solve_workers, thread_name_prefix="solve")
         self._stopping = threading.Event()
 
@@ -192,7 +194,7 @@ class JobRunner:
                 return None
             row = session.get(SolveJobRow, job_id)
             assert row is not None
-            return SolveJob(self.database.url, job_id, row.time_limit, row.seed, row.workers)
+            return SolveJob(self.database.url, job_id, row.time_limit, row.seed, row.workers, self.feeds)
 
     def _run(self, job_id: str) -> None:
         job = self._start(job_id)

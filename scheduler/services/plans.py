@@ -20,6 +20,7 @@ from scheduler.domain.plan import Assignment, Conflict, Metrics, Plan
 from scheduler.domain.plan import Session as PlanSession
 from scheduler.domain.problem import Placement
 from scheduler.services.actors import Actor, require_role
+from scheduler.services.calendar_publish import FeedOptions, publish_feeds
 from scheduler.services.errors import Conflict as ConflictError
 from scheduler.services.errors import InvalidInput, NotFound
 from scheduler.services.schools import school_row
@@ -162,20 +163,22 @@ def list_plans(session: Session, actor: Actor, school: str, week: dt.date) -> li
     return list(session.scalars(query))
 
 
-def publish(session: Session, actor: Actor, school: str, plan_id: int) -> PlanRow:
+def publish(session: Session, actor: Actor, school: str, plan_id: int, feeds: FeedOptions) -> PlanRow:
     """Make the version the week's published plan, once it keeps every rule of today's data."""
     record, row = plan_row(session, actor, school, plan_id)
-    return publish_version(session, record, row)
+    return publish_version(session, record, row, feeds)
 
 
-def publish_version(session: Session, school: SchoolRow, row: PlanRow) -> PlanRow:
-    """Publish ``row`` (no permission check: callers have made theirs)."""
+def publish_version(session: Session, school: SchoolRow, row: PlanRow, feeds: FeedOptions) -> PlanRow:
+    """Publish ``row`` and bring the school's calendar feeds up to date with it, in one transaction
+    (no permission check: callers have made theirs)."""
     if row.state == "published":
         return row
     if row.status not in ("optimal", "feasible"):
         message = f"plan {row.id} has status {row.status!r}: only a complete plan can be published"
         raise ConflictError(message, code="plan_not_publishable")
-    violations = check_plan(store.load_problem(session, school, row.week), read_plan(session, row))
+    problem, plan = store.load_problem(session, school, row.week), read_plan(session, row)
+    violations = check_plan(problem, plan)
     if violations:
         raise ConflictError(
             f"plan {row.id} breaks {len(violations)} hard rule(s) of the school's current data; solve again",
@@ -190,6 +193,7 @@ def publish_version(session: Session, school: SchoolRow, row: PlanRow) -> PlanRo
     session.flush()
     row.state, row.published_at = "published", utc_now()
     session.flush()
+    publish_feeds(session, school, row.week, problem, plan, row.published_at, feeds)
     return row
 
 

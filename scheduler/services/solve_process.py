@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
+from scheduler.services.calendar_publish import FeedOptions
+
 _SPAWN = multiprocessing.get_context("spawn")
 PARENT_CHECK_SECONDS = 0.5
 # Solves are background work: at a lower CPU priority (inherited by the engine's bound process)
@@ -48,7 +50,7 @@ def _child(job: SolveJob, pipe: Connection, parent: int) -> None:
     try:
         problem = load_job_problem(database, job.job_id)
         settings = SolveSettings(time_limit=job.time_limit, seed=job.seed, workers=job.workers)
-        store_job_result(database, job.job_id, solve(problem, settings, on_progress=report))
+        store_job_result(database, job.job_id, solve(problem, settings, on_progress=report), job.feeds)
         pipe.send(("stored", None))
     except BaseException as exc:  # everything goes back to the parent, which records it
         pipe.send(("error", f"{type(exc).__name__}: {exc}"))
@@ -66,6 +68,7 @@ class SolveJob:
     time_limit: float
     seed: int
     workers: int
+    feeds: FeedOptions  # how to update calendar feeds when the job publishes its plan
 
 
 class SolveProcess:

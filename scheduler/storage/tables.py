@@ -293,3 +293,56 @@ class ApiTokenRow(Timestamped, Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     revoked_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class CalendarFeedRow(Timestamped, Base):
+    """One subscriber's published feed: its rendered head and VTIMEZONE and its validators.
+
+    The body is ``head + vtimezone + events' texts + END`` (``calendar.ics.assemble``), all stored,
+    so serving a feed renders nothing and two fetches of the same data are byte-identical.
+    """
+
+    __tablename__ = "calendar_feeds"
+    __table_args__ = (UniqueConstraint("school_id", "kind", "owner"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # students | staff | spaces | resources
+    owner: Mapped[str] = mapped_column(String(KEY))
+    head: Mapped[str] = mapped_column(Text)
+    vtimezone: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str] = mapped_column(String(64))
+    last_modified: Mapped[dt.datetime] = mapped_column()
+
+
+class CalendarEventRow(Base):
+    """One published event of one feed: its re-publish state (``calendar.history``) and its text."""
+
+    __tablename__ = "calendar_events"
+    __table_args__ = (UniqueConstraint("feed_id", "uid"), Index("ix_calendar_events_feed_week", "feed_id", "week"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("calendar_feeds.id", ondelete="CASCADE"))
+    uid: Mapped[str] = mapped_column(String(200))
+    week: Mapped[dt.date] = mapped_column(Date)
+    starts_at: Mapped[dt.datetime] = mapped_column()
+    ends_at: Mapped[dt.datetime] = mapped_column()
+    cancelled_since: Mapped[dt.datetime | None] = mapped_column()
+    state: Mapped[dict[str, Any]] = mapped_column()  # history.history_to_json's row
+    ics: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(32))  # of ``ics``: feeds' ETags come from these
+
+
+class CalendarLinkRow(Timestamped, Base):
+    """A secret subscription link to one feed, stored as the SHA-256 digest of its token only."""
+
+    __tablename__ = "calendar_links"
+    __table_args__ = (Index("ix_calendar_links_owner", "school_id", "kind", "owner"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(12))
+    owner: Mapped[str] = mapped_column(String(KEY))
+    label: Mapped[str | None] = mapped_column(String(100))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column()

@@ -44,12 +44,12 @@ def test_calendar_properties(school_feeds: School) -> None:
         assert lines[0] == "BEGIN:VCALENDAR" and lines[-2:] == ["END:VCALENDAR", ""], path
         for expected in (
             "VERSION:2.0",
-            "METHOD:PUBLISH",
             "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
             "X-PUBLISHED-TTL:PT1H",
         ):
             assert expected in lines, (path, expected)
         assert len(properties(data, "PRODID")) == 1
+        assert not properties(data, "METHOD")  # a calendar store, not a scheduling message
         (calname,) = properties(data, "X-WR-CALNAME")
         assert school_feeds.problem.school.name in calname
 

@@ -67,7 +67,16 @@ def database_url(tmp_path: Path, pg_template: str | None) -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str) -> ServiceSettings:
-    return ServiceSettings(database_url=database_url, default_time_limit=5.0, max_time_limit=60.0, solver_threads=1)
+    # The fixtures' weeks are fixed dates: a wide feed window keeps them in feeds whatever today is.
+    return ServiceSettings(
+        database_url=database_url,
+        default_time_limit=5.0,
+        max_time_limit=60.0,
+        solver_threads=1,
+        public_url="http://testserver",
+        feed_weeks_back=520,
+        feed_weeks_ahead=520,
+    )
 
 
 @pytest.fixture

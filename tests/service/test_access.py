@@ -45,13 +45,22 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("post", "/api/v1/schools/{school}/users"): {S},
     ("post", "/api/v1/users/{user_id}/token"): {S, T, P},
     ("delete", "/api/v1/users/{user_id}/token"): {S, T, P},
+    # Links to s-1's feed (the body and query name it): s-1 and schedulers; rotate and revoke check
+    # the link's owner, and an unknown link is 404 for everyone.
+    ("post", "/api/v1/schools/{school}/calendar-links"): {S, P},
+    ("get", "/api/v1/schools/{school}/calendar-links"): {S, P},
+    ("post", "/api/v1/schools/{school}/calendar-links/{link_id}/rotate"): {S, T, P},
+    ("delete", "/api/v1/schools/{school}/calendar-links/{link_id}"): {S, T, P},
 }
 for kind in ("students", "staff", "spaces", "resources", "offerings"):
     POLICY[("get", f"/api/v1/schools/{{school}}/{kind}")] = {S}
     POLICY[("post", f"/api/v1/schools/{{school}}/{kind}")] = {S}
     for method in ("get", "put", "delete"):
         POLICY[(method, f"/api/v1/schools/{{school}}/{kind}/{{key}}")] = {S}
-PUBLIC = {("get", "/healthz"), ("get", "/livez")}
+# The feed itself: its secret token is in the path (tests/service/test_calendar_feeds.py).
+PUBLIC = {("get", "/healthz"), ("get", "/livez"), ("get", "/calendar/{token}.ics"), ("head", "/calendar/{token}.ics")}
+# Query strings some routes need (a POST to the same path ignores them).
+QUERIES = {"/api/v1/schools/{school}/calendar-links": "?kind=students&owner=s-1"}
 # Routes where a student or teacher acts only as the subject named in the path.
 SELF_PARAM = {"student": P, "staff": T}
 
@@ -74,6 +83,7 @@ def _bodies(school: School) -> dict[tuple[str, str], object]:
         ("put", "/api/v1/schools/{school}/weeks/{week}/students/{student}/choices"): {"choices": ["art"]},
         ("post", "/api/v1/schools/{school}/weeks/{week}/requests"): {"student": "s-2", "offering": "robotics"},
         ("post", "/api/v1/schools/{school}/users"): {"role": "student", "subject": "s-3"},
+        ("post", "/api/v1/schools/{school}/calendar-links"): {"kind": "students", "owner": "s-1"},
         ("post", "/api/v1/schools/{school}/students"): problem["students"][0] | {"id": "s-new", "choices": []},
         ("put", "/api/v1/schools/{school}/students/{key}"): problem["students"][0] | {"choices": []},
         ("post", "/api/v1/schools/{school}/staff"): {"id": "t-new", "name": "New"},
@@ -104,8 +114,9 @@ def _url(path: str, school: School, *, subject: str, user_id: int, kind_key: str
         "request_id": "q-1",
         "user_id": str(user_id),
         "name": "students",
+        "link_id": "00000000-0000-0000-0000-000000000000",
     }
-    return path.format(**values)
+    return path.format(**values) + QUERIES.get(path, "")
 
 
 def _routes(client: TestClient) -> set[tuple[str, str]]:

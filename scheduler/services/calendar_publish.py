@@ -1,0 +1,281 @@
+"""Keep every stored calendar feed of a school in step with its published plans.
+
+Called in the transaction that publishes a week's plan, so feeds and published plans never disagree.
+Only the published week's events are derived again (``calendar.events``); each feed's other weeks
+are left as stored. For each feed, ``calendar.history.republish`` decides from the stored state of
+that week's events what is new (SEQUENCE 0), unchanged (kept, text and all), revised (SEQUENCE + 1)
+or gone (published as CANCELLED for ``retention``). Only events whose state changed are rendered
+again; a feed's ETag is a digest of its head, its VTIMEZONE and its events' texts in order.
+
+The window: a feed keeps the weeks from ``weeks_back`` before the week of publication to
+``weeks_ahead`` after it. Older weeks' events are dropped without a cancellation (they are history,
+not a change); a week published beyond the window is not put in feeds (it is when published again
+inside the window). Expired cancellations are dropped at every publication.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from scheduler.calendar.events import derive_feeds, feed_title
+from scheduler.calendar.history import (
+    DEFAULT_RETENTION,
+    PublishedEvent,
+    history_from_json,
+    history_to_json,
+    republish,
+    utc_seconds,
+)
+from scheduler.calendar.ics import DEFAULT_REFRESH, assemble, calendar_head, event_ics, vtimezone_ics
+from scheduler.calendar.model import FeedKind
+from scheduler.domain.plan import Plan
+from scheduler.domain.problem import Problem
+from scheduler.storage.tables import CalendarEventRow, CalendarFeedRow, SchoolRow
+from scheduler.storage.types import utc_now
+
+CHUNK = 500  # ids per IN (...) list: far below every database's limit on bound parameters
+
+
+@dataclass(frozen=True)
+class FeedOptions:
+    """How feeds are published: the window, the poll interval, where rosters are read."""
+
+    weeks_back: int = 4
+    weeks_ahead: int = 8
+    refresh: dt.timedelta = DEFAULT_REFRESH
+    retention: dt.timedelta = DEFAULT_RETENTION
+    roster_base_url: str | None = None  # the API's base, e.g. https://flex.example.org/api/v1
+
+
+@dataclass(frozen=True)
+class FeedPublication:
+    """What one publication did to the school's feeds (for logs and tests)."""
+
+    feeds_changed: int
+    events_rendered: int
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
+
+
+def publish_feeds(
+    session: Session,
+    school: SchoolRow,
+    week: dt.date,
+    problem: Problem,
+    plan: Plan,
+    published_at: dt.datetime,
+    options: FeedOptions,
+) -> FeedPublication:
+    """Bring the school's stored feeds up to date with ``plan``, just published for ``week``."""
+    now = utc_seconds(published_at)
+    this_week = _monday(now.astimezone(ZoneInfo(school.timezone)).date())
+    first_week = this_week - dt.timedelta(weeks=options.weeks_back)
+    last_week = this_week + dt.timedelta(weeks=options.weeks_ahead)
+    query = select(CalendarFeedRow).where(CalendarFeedRow.school_id == school.id)
+    feeds = {(row.kind, row.owner): row for row in session.scalars(query)}
+    changed = _drop_expired(session, [row.id for row in feeds.values()], first_week, now - options.retention)
+    rendered = 0
+    if first_week <= week <= last_week:
+        rendered = _publish_week(session, school, week, problem, plan, now, options, feeds, changed)
+    session.flush()
+    by_id = {row.id: row for row in feeds.values()}
+    events = _event_digests(session, sorted(changed))
+    for feed_id in changed:
+        _set_validators(by_id[feed_id], events.get(feed_id, []), school.timezone, now)
+    return FeedPublication(feeds_changed=len(changed), events_rendered=rendered)
+
+
+def _publish_week(
+    session: Session,
+    school: SchoolRow,
+    week: dt.date,
+    problem: Problem,
+    plan: Plan,
+    now: dt.datetime,
+    options: FeedOptions,
+    feeds: dict[tuple[str, str], CalendarFeedRow],
+    changed: set[int],
+) -> int:
+    """Re-publish every feed's events of ``week``; add the feeds it changed to ``changed``."""
+    stored = _events_of_week(session, [row.id for row in feeds.values()], week)
+    seen: set[int] = set()
+    rendered = 0
+    for feed in derive_feeds(problem, plan, roster_base_url=options.roster_base_url):
+        row = feeds.get((feed.kind, feed.owner))
+        if row is None and not feed.events:
+            continue  # nothing to show and nothing shown before
+        head = calendar_head(feed.name, refresh=options.refresh).decode("utf-8")
+        if row is None:
+            row = CalendarFeedRow(school_id=school.id, kind=feed.kind, owner=feed.owner, head=head)
+            row.vtimezone, row.etag, row.last_modified = "", "", now
+            session.add(row)
+            session.flush()
+            feeds[(feed.kind, feed.owner)] = row
+        seen.add(row.id)
+        before = stored.get(row.id, {})
+        published = republish(feed.events, _history(before), now, options.retention)
+        count, touched = _store_week(session, row.id, week, published, before)
+        rendered += count
+        if touched or row.head != head or not row.etag:
+            row.head = head
+            changed.add(row.id)
+    for feed_id, before in stored.items():
+        if feed_id not in seen:  # the owner left the school's data: their events are cancelled
+            count, touched = _store_week(
+                session, feed_id, week, republish([], _history(before), now, options.retention), before
+            )
+            rendered += count
+            if touched:
+                changed.add(feed_id)
+    return rendered
+
+
+def _history(rows: dict[str, CalendarEventRow]) -> dict[str, PublishedEvent]:
+    return history_from_json(row.state for row in rows.values())
+
+
+def _drop_expired(
+    session: Session, feed_ids: list[int], first_week: dt.date, cancelled_before: dt.datetime
+) -> set[int]:
+    """Delete events of weeks before the window and cancellations kept long enough; their feeds."""
+    changed: set[int] = set()
+    for chunk in _chunks(feed_ids):
+        old = (CalendarEventRow.feed_id.in_(chunk)) & (
+            (CalendarEventRow.week < first_week) | (CalendarEventRow.cancelled_since <= cancelled_before)
+        )
+        changed.update(session.scalars(select(CalendarEventRow.feed_id).where(old).distinct()))
+        session.execute(delete(CalendarEventRow).where(old))
+    return changed
+
+
+def _events_of_week(session: Session, feed_ids: list[int], week: dt.date) -> dict[int, dict[str, CalendarEventRow]]:
+    out: dict[int, dict[str, CalendarEventRow]] = defaultdict(dict)
+    for chunk in _chunks(feed_ids):
+        query = select(CalendarEventRow).where(CalendarEventRow.feed_id.in_(chunk), CalendarEventRow.week == week)
+        for row in session.scalars(query):
+            out[row.feed_id][row.uid] = row
+    return out
+
+
+def _event_values(published: PublishedEvent, state: dict[str, Any]) -> dict[str, Any]:
+    text = event_ics(published).decode("utf-8")
+    return {
+        "starts_at": published.event.start.astimezone(dt.UTC),
+        "ends_at": published.event.end.astimezone(dt.UTC),
+        "cancelled_since": published.cancelled_since,
+        "state": state,
+        "ics": text,
+        "digest": hashlib.sha256(text.encode("utf-8")).hexdigest()[:32],
+    }
+
+
+def _store_week(
+    session: Session,
+    feed_id: int,
+    week: dt.date,
+    published: Iterable[PublishedEvent],
+    before: dict[str, CalendarEventRow],
+) -> tuple[int, bool]:
+    """Write one feed's events of one week: (events rendered, whether anything changed)."""
+    keep: set[str] = set()
+    new_rows = []
+    rendered = 0
+    for event in published:
+        keep.add(event.uid)
+        (state,) = history_to_json([event])
+        row = before.get(event.uid)
+        if row is not None and row.state == state:
+            continue
+        values = _event_values(event, state)
+        rendered += 1
+        if row is None:
+            new_rows.append({"feed_id": feed_id, "uid": event.uid, "week": week, **values})
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+    gone = [row for uid, row in before.items() if uid not in keep]
+    for row in gone:
+        session.delete(row)
+    if new_rows:
+        session.execute(insert(CalendarEventRow), new_rows)
+    return rendered, bool(rendered or gone)
+
+
+_EventKey = tuple[dt.datetime, dt.datetime, str, str]  # starts_at, ends_at, uid, digest
+
+
+def _event_digests(session: Session, feed_ids: list[int]) -> dict[int, list[_EventKey]]:
+    out: dict[int, list[_EventKey]] = defaultdict(list)
+    columns = (
+        CalendarEventRow.feed_id,
+        CalendarEventRow.starts_at,
+        CalendarEventRow.ends_at,
+        CalendarEventRow.uid,
+        CalendarEventRow.digest,
+    )
+    for chunk in _chunks(feed_ids):
+        for feed_id, *key in session.execute(select(*columns).where(CalendarEventRow.feed_id.in_(chunk))):
+            out[feed_id].append(tuple(key))  # type: ignore[arg-type]
+    return out
+
+
+def _set_validators(row: CalendarFeedRow, events: list[_EventKey], tzid: str, now: dt.datetime) -> None:
+    """VTIMEZONE span, ETag and Last-Modified of a feed from its head and its events' digests."""
+    zone = ZoneInfo(tzid)
+    years = [moment.astimezone(zone).year for start, end, *_ in events for moment in (start, end)] or [now.year]
+    vtimezone = vtimezone_ics(tzid, min(years), max(years)).decode("utf-8")
+    digest = hashlib.sha256(row.head.encode("utf-8"))
+    digest.update(vtimezone.encode("utf-8"))
+    for *_, event_digest in sorted(events):
+        digest.update(event_digest.encode("ascii"))
+    etag = digest.hexdigest()[:32]
+    if etag != row.etag:
+        row.etag, row.vtimezone, row.last_modified = etag, vtimezone, now
+
+
+def feed_body(session: Session, feed: CalendarFeedRow) -> bytes:
+    """The feed's whole VCALENDAR from its stored parts, events in ``calendar.ics.event_order``."""
+    query = select(CalendarEventRow.starts_at, CalendarEventRow.ends_at, CalendarEventRow.uid, CalendarEventRow.ics)
+    events = sorted(session.execute(query.where(CalendarEventRow.feed_id == feed.id)))
+    return assemble(feed.head.encode(), feed.vtimezone.encode(), (text.encode() for *_, text in events))
+
+
+def ensure_feed(
+    session: Session,
+    school: SchoolRow,
+    kind: FeedKind,
+    owner: str,
+    owner_name: str,
+    refresh: dt.timedelta = DEFAULT_REFRESH,
+) -> CalendarFeedRow:
+    """The subscriber's feed, created empty (a valid calendar with no events) when none is stored yet,
+    so a link handed out before the first publication already works."""
+    row = session.scalar(
+        select(CalendarFeedRow).where(
+            CalendarFeedRow.school_id == school.id, CalendarFeedRow.kind == kind, CalendarFeedRow.owner == owner
+        )
+    )
+    if row is None:
+        now = utc_seconds(utc_now())
+        head = calendar_head(feed_title(school.name or school.key, kind, owner_name), refresh=refresh).decode("utf-8")
+        row = CalendarFeedRow(school_id=school.id, kind=kind, owner=owner, head=head, etag="", last_modified=now)
+        _set_validators(row, [], school.timezone, now)
+        session.add(row)
+        session.flush()
+    return row

@@ -36,6 +36,7 @@ def serve(
 
     settings = load_settings()
     base = (settings.public_url or f"http://{host}:{port}").rstrip("/")
+    settings = settings.model_copy(update={"public_url": base})  # calendar and roster links use it
     app = create_app(settings)
     if demo:
         if not demo_school.is_file():

@@ -27,7 +27,13 @@ def _free_port() -> int:
 
 
 def _env(database_url: str) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": database_url, "FLEXBLOCK_SOLVER_THREADS": "1"}
+    # The fixture's week is a fixed date: a wide feed window keeps it in feeds whatever today is.
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "FLEXBLOCK_SOLVER_THREADS": "1",
+        "FLEXBLOCK_FEED_WEEKS_BACK": "520",
+    }
 
 
 @contextmanager
@@ -90,5 +96,24 @@ def test_server_survives_a_kill_in_the_middle_of_a_solve(database_url: str, tmp_
     with running_server(database_url, port, log), httpx.Client(headers=headers, timeout=10) as client:
         after = client.get(job["url"]).json()
         assert after["state"] == "failed" and "server stopped" in after["error"]
-        again = client.post(f"{base}/tiny-school/weeks/2026-11-30/solve-jobs", json={"time_limit": 2}).json()
+        body = {"time_limit": 2, "publish": True}
+        again = client.post(f"{base}/tiny-school/weeks/2026-11-30/solve-jobs", json=body).json()
         assert _wait(client, again["url"], {"succeeded", "failed", "cancelled"})["state"] == "succeeded"
+        _a_feed_through_the_real_server(client, base, log)
+
+
+def _a_feed_through_the_real_server(client: httpx.Client, base: str, log: Path) -> None:
+    """The published plan's feed over a real socket; its secret never reaches the access log."""
+    link = client.post(f"{base}/tiny-school/calendar-links", json={"kind": "spaces", "owner": "library"}).json()
+    token = link["url"].rsplit("/", 1)[1].removesuffix(".ics")
+    with httpx.Client(timeout=10) as anonymous:  # a calendar app: no bearer token, no Accept header
+        feed = anonymous.get(link["url"])
+        assert feed.status_code == 200 and feed.headers["content-type"] == "text/calendar; charset=utf-8"
+        assert b"BEGIN:VEVENT" in feed.content and feed.content.endswith(b"END:VCALENDAR\r\n")
+        head = anonymous.head(link["url"])
+        assert head.status_code == 200 and head.headers["content-length"] == str(len(feed.content))
+        assert anonymous.get(link["url"], headers={"If-None-Match": feed.headers["etag"]}).status_code == 304
+    time.sleep(0.5)  # let the access log reach the file
+    text = log.read_text()
+    assert "/calendar/<token>.ics" in text
+    assert token not in text

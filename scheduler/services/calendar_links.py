@@ -11,13 +11,14 @@ its own; rotating revokes one and makes its replacement. A revoked or unknown to
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from scheduler.calendar.model import FEED_KINDS, FeedKind
@@ -139,21 +140,33 @@ def rotate_link(session: Session, actor: Actor, school: str, link_id: str, *, ba
     return _issue(session, record, link.kind, link.owner, link.label, base_url)
 
 
-def feed_for_token(session: Session, token: str) -> CalendarFeedRow | None:
+@dataclass(frozen=True)
+class FeedHeadline:
+    """What answering a feed request needs before its body: which feed, and its validators."""
+
+    feed_id: int
+    kind: str
+    owner: str
+    etag: str
+    last_modified: dt.datetime
+
+
+def feed_for_token(db: Connection | Session, token: str) -> FeedHeadline | None:
     """The feed a live link's token opens, or None (unknown or revoked: the caller answers 404)."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
     wanted = _digest(token)
-    found = session.execute(
-        select(CalendarLinkRow.digest, CalendarFeedRow)
-        .join(
-            CalendarFeedRow,
-            (CalendarFeedRow.school_id == CalendarLinkRow.school_id)
-            & (CalendarFeedRow.kind == CalendarLinkRow.kind)
-            & (CalendarFeedRow.owner == CalendarLinkRow.owner),
+    feed = CalendarFeedRow.__table__.c
+    link = CalendarLinkRow.__table__.c
+    found = db.execute(
+        select(link.digest, feed.id, feed.kind, feed.owner, feed.etag, feed.last_modified)
+        .join_from(
+            CalendarLinkRow.__table__,
+            CalendarFeedRow.__table__,
+            (feed.school_id == link.school_id) & (feed.kind == link.kind) & (feed.owner == link.owner),
         )
-        .where(CalendarLinkRow.digest == wanted, CalendarLinkRow.revoked_at.is_(None))
+        .where(link.digest == wanted, link.revoked_at.is_(None))
     ).first()
     if found is None or not hmac.compare_digest(found[0], wanted):
         return None
-    return found[1]
+    return FeedHeadline(*found[1:])

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.orm import Session
 
 from scheduler.calendar.events import derive_feeds, feed_title
@@ -249,11 +249,13 @@ def _set_validators(row: CalendarFeedRow, events: list[_EventKey], tzid: str, no
         row.etag, row.vtimezone, row.last_modified = etag, vtimezone, now
 
 
-def feed_body(session: Session, feed: CalendarFeedRow) -> bytes:
+def feed_body(db: Connection | Session, feed_id: int) -> bytes:
     """The feed's whole VCALENDAR from its stored parts, events in ``calendar.ics.event_order``."""
-    query = select(CalendarEventRow.starts_at, CalendarEventRow.ends_at, CalendarEventRow.uid, CalendarEventRow.ics)
-    events = sorted(session.execute(query.where(CalendarEventRow.feed_id == feed.id)))
-    return assemble(feed.head.encode(), feed.vtimezone.encode(), (text.encode() for *_, text in events))
+    feed, event = CalendarFeedRow.__table__.c, CalendarEventRow.__table__.c
+    head, vtimezone = db.execute(select(feed.head, feed.vtimezone).where(feed.id == feed_id)).one()
+    query = select(event.starts_at, event.ends_at, event.uid, event.ics).where(event.feed_id == feed_id)
+    events = sorted(db.execute(query))
+    return assemble(head.encode(), vtimezone.encode(), (text.encode() for *_, text in events))
 
 
 def ensure_feed(

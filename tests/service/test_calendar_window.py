@@ -32,7 +32,7 @@ def _publish(database: Database, key: str, at: dt.datetime, *, empty: bool = Fal
 
 def _feeds(database: Database) -> dict[tuple[str, str], bytes]:
     with database.transaction(read_only=True) as session:
-        return {(f.kind, f.owner): feed_body(session, f) for f in session.scalars(select(CalendarFeedRow))}
+        return {(f.kind, f.owner): feed_body(session, f.id) for f in session.scalars(select(CalendarFeedRow))}
 
 
 def _statuses(data: bytes) -> list[str]:

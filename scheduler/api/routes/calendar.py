@@ -16,6 +16,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response, status
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from scheduler.api.deps import ActorDep, FeedOptionsDep, SessionDep, SettingsDep
 from scheduler.calendar.model import FeedKind
@@ -23,7 +24,8 @@ from scheduler.domain.problem import EntityId
 from scheduler.services import calendar_links as links
 from scheduler.services.calendar_publish import feed_body
 from scheduler.services.errors import NotFound
-from scheduler.storage.tables import CalendarFeedRow, CalendarLinkRow
+from scheduler.storage.database import Database
+from scheduler.storage.tables import CalendarLinkRow
 
 feeds_router = APIRouter(tags=["calendar feeds"])
 router = APIRouter(prefix="/schools/{school}/calendar-links", tags=["calendar feeds"])
@@ -44,7 +46,7 @@ def _not_modified_since(if_modified_since: str, last_modified: dt.datetime) -> b
     return since.tzinfo is not None and last_modified.replace(microsecond=0) <= since
 
 
-def _validators(feed: CalendarFeedRow) -> dict[str, str]:
+def _validators(feed: links.FeedHeadline) -> dict[str, str]:
     return {
         "ETag": f'"{feed.etag}"',
         "Last-Modified": format_datetime(feed.last_modified.astimezone(dt.UTC), usegmt=True),
@@ -67,25 +69,38 @@ _FEED_ROUTE = {
     summary="A subscriber's calendar feed (iCalendar); the token is the secret from a calendar link",
     **_FEED_ROUTE,
 )
-def calendar_feed(
+async def calendar_feed(
     request: Request,
-    session: SessionDep,
     token: str,
     if_none_match: Annotated[str | None, Header()] = None,
     if_modified_since: Annotated[str | None, Header()] = None,
 ) -> Response:
-    feed = links.feed_for_token(session, token)
-    if feed is None:
+    # One hop to a worker thread for all the database work (not one per dependency): feeds are
+    # polled by every subscriber's calendar app, so this route is the service's hottest.
+    database = request.app.state.database
+    head = request.method == "HEAD"
+    reply = await run_in_threadpool(_reply, database, token, if_none_match, if_modified_since, head)
+    if reply is None:
         raise NotFound("no calendar at this address (the link may have been revoked)", code="calendar_not_found")
-    headers = _validators(feed)
-    if if_none_match is not None:
-        if _matches(if_none_match, headers["ETag"]):
+    return reply
+
+
+def _reply(
+    database: Database, token: str, if_none_match: str | None, if_modified_since: str | None, head: bool
+) -> Response | None:
+    with database.reading() as connection:
+        feed = links.feed_for_token(connection, token)
+        if feed is None:
+            return None
+        headers = _validators(feed)
+        if if_none_match is not None:
+            if _matches(if_none_match, headers["ETag"]):
+                return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        elif if_modified_since is not None and _not_modified_since(if_modified_since, feed.last_modified):
             return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    elif if_modified_since is not None and _not_modified_since(if_modified_since, feed.last_modified):
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    body = feed_body(session, feed)
+        body = feed_body(connection, feed.feed_id)
     headers["Content-Disposition"] = f'inline; filename="{feed.kind}-{feed.owner}.ics"'
-    if request.method == "HEAD":
+    if head:
         headers["Content-Length"] = str(len(body))
         return Response(media_type=CALENDAR_TYPE, headers=headers)
     return Response(body, media_type=CALENDAR_TYPE, headers=headers)

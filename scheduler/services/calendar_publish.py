@@ -114,26 +114,34 @@ def _publish_week(
 ) -> int:
     """Re-publish every feed's events of ``week``; add the feeds it changed to ``changed``."""
     stored = _events_of_week(session, [row.id for row in feeds.values()], week)
+    derived = derive_feeds(problem, plan, roster_base_url=options.roster_base_url)
+    new_rows = [
+        CalendarFeedRow(school_id=school.id, kind=f.kind, owner=f.owner, title="", head="", vtimezone="", etag="")
+        for f in derived
+        if (f.kind, f.owner) not in feeds and f.events  # a feed with nothing to show or cancel is not made
+    ]
+    for row in new_rows:
+        row.last_modified = now
+        feeds[(row.kind, row.owner)] = row
+    session.add_all(new_rows)
+    session.flush()  # one batch for every new feed
     seen: set[int] = set()
     rendered = 0
-    for feed in derive_feeds(problem, plan, roster_base_url=options.roster_base_url):
+    refresh = int(options.refresh.total_seconds())
+    for feed in derived:
         row = feeds.get((feed.kind, feed.owner))
-        if row is None and not feed.events:
-            continue  # nothing to show and nothing shown before
-        head = calendar_head(feed.name, refresh=options.refresh).decode("utf-8")
         if row is None:
-            row = CalendarFeedRow(school_id=school.id, kind=feed.kind, owner=feed.owner, head=head)
-            row.vtimezone, row.etag, row.last_modified = "", "", now
-            session.add(row)
-            session.flush()
-            feeds[(feed.kind, feed.owner)] = row
+            continue
         seen.add(row.id)
         before = stored.get(row.id, {})
         published = republish(feed.events, _history(before), now, options.retention)
         count, touched = _store_week(session, row.id, week, published, before)
         rendered += count
-        if touched or row.head != head or not row.etag:
-            row.head = head
+        if (row.title, row.refresh_seconds) != (feed.name, refresh):  # renamed, or a new poll interval
+            row.title, row.refresh_seconds = feed.name, refresh
+            row.head = calendar_head(feed.name, refresh=options.refresh).decode("utf-8")
+            touched = True
+        if touched:
             changed.add(row.id)
     for feed_id, before in stored.items():
         if feed_id not in seen:  # the owner left the school's data: their events are cancelled
@@ -275,8 +283,10 @@ def ensure_feed(
     )
     if row is None:
         now = utc_seconds(utc_now())
-        head = calendar_head(feed_title(school.name or school.key, kind, owner_name), refresh=refresh).decode("utf-8")
-        row = CalendarFeedRow(school_id=school.id, kind=kind, owner=owner, head=head, etag="", last_modified=now)
+        title = feed_title(school.name or school.key, kind, owner_name)
+        head = calendar_head(title, refresh=refresh).decode("utf-8")
+        row = CalendarFeedRow(school_id=school.id, kind=kind, owner=owner, title=title, head=head, etag="")
+        row.refresh_seconds, row.last_modified = int(refresh.total_seconds()), now
         _set_validators(row, [], school.timezone, now)
         session.add(row)
         session.flush()

@@ -309,6 +309,8 @@ class CalendarFeedRow(Timestamped, Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(12))  # students | staff | spaces | resources
     owner: Mapped[str] = mapped_column(String(KEY))
+    title: Mapped[str] = mapped_column(String(400))  # the calendar's name, as in ``head``
+    refresh_seconds: Mapped[int] = mapped_column(Integer, default=0)  # the poll interval in ``head``
     head: Mapped[str] = mapped_column(Text)
     vtimezone: Mapped[str] = mapped_column(Text)
     etag: Mapped[str] = mapped_column(String(64))

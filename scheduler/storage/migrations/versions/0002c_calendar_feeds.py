@@ -2,7 +2,7 @@
 
 Revision ID: 0002c
 Revises: 0001
-Create Date: 2026-11-27 08:00:21.773487
+Create Date: 2026-11-27 08:22:00.452225
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ def upgrade() -> None:
         sa.Column("school_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=12), nullable=False),
         sa.Column("owner", sa.String(length=64), nullable=False),
+        sa.Column("title", sa.String(length=400), nullable=False),
+        sa.Column("refresh_seconds", sa.Integer(), nullable=False),
         sa.Column("head", sa.Text(), nullable=False),
         sa.Column("vtimezone", sa.Text(), nullable=False),
         sa.Column("etag", sa.String(length=64), nullable=False),

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 from calendar_schools import School
-from feed_text import event_lines, properties, readable_text, unfold
 
 from scheduler.calendar import build_feeds
 from scheduler.calendar.model import FEED_KINDS
+from tests.feed_text import event_lines, properties, readable_text, unfold
 
 pytest_plugins = ["calendar_schools"]  # the shared schools (see calendar_schools.py)
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 
 from calendar_schools import School
-from feed_text import readable_text
 
 from scheduler.calendar.wording import SMALL_GROUP, reason_text
 from tests.feed_privacy import others_named, student_mentions, support_leak
+from tests.feed_text import readable_text
 
 pytest_plugins = ["calendar_schools"]  # the shared schools (see calendar_schools.py)
 

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from scheduler.domain.loading import parse_problem
 from tests.feed_privacy import others_named, student_mentions, support_leak
+from tests.feed_text import readable_text
 from tests.service.conftest import School
 from tests.service.jobs import solve_and_publish, start_solve, wait_for
 
@@ -197,8 +198,7 @@ def test_privacy_scan_of_every_feed_through_http(tiny: School) -> None:
     pattern = student_mentions(problem)
     for kind, ids in owners.items():
         for owner in ids:
-            text = _fetch(tiny.client, _link(tiny, tiny.scheduler, kind, owner)).text
-            text = text.replace("\r\n ", "").replace("\\n", "\n").replace("\\,", ",").replace("\\;", ";")
+            text = readable_text(_fetch(tiny.client, _link(tiny, tiny.scheduler, kind, owner)).content)
             if kind != "students":
                 assert support_leak(text, problem) is None, (kind, owner)
             assert not others_named(text, problem, kind, owner, pattern), (kind, owner)

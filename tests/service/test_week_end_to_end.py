@@ -5,11 +5,15 @@ scheduler. Every answer is checked against the data (checker, submitted choices,
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 from fastapi.testclient import TestClient
 
 from scheduler.domain.checker import check_plan
 from scheduler.domain.loading import parse_plan, parse_problem
+from scheduler.domain.problem import Problem
+from tests.feed_privacy import others_named, student_mentions, support_leak
+from tests.feed_text import readable_text
 from tests.service.conftest import auth, import_school
 from tests.service.jobs import start_solve, wait_for
 
@@ -73,3 +77,30 @@ def test_a_week_from_import_to_published_plan(app_client: TestClient, database_u
     sessions = client.get(f"{week_api}/staff/{teacher}/sessions", headers=school.teacher).json()
     expected = {s.id: s.students for s in plan.sessions if teacher in s.staff}
     assert {s["session"]: sorted(r["id"] for r in s["roster"]) for s in sessions} == expected
+
+    # Calendar feeds of the published week, each through its own secret link: the privacy scan.
+    _scan_every_feed(client, school.scheduler, api, problem)
+
+
+def _scan_every_feed(client: TestClient, scheduler: dict[str, str], api: str, problem: Problem) -> None:
+    """Every staff, space and resource feed and every fifth student's: no feed other than a student's
+    own names support or tiers, and none names another student."""
+    owners = {
+        "students": [s.id for s in problem.students[::5]],
+        "staff": [s.id for s in problem.staff],
+        "spaces": [s.id for s in problem.spaces],
+        "resources": [r.id for r in problem.resources],
+    }
+    pattern = student_mentions(problem)
+    events = 0
+    for kind, ids in owners.items():
+        for owner in ids:
+            link = client.post(f"{api}/calendar-links", json={"kind": kind, "owner": owner}, headers=scheduler)
+            feed = client.get(urlsplit(link.json()["url"]).path)
+            assert feed.status_code == 200 and feed.headers["content-type"] == "text/calendar; charset=utf-8"
+            text = readable_text(feed.content)
+            events += text.count("BEGIN:VEVENT")
+            if kind != "students":
+                assert support_leak(text, problem) is None, (kind, owner)
+            assert not others_named(text, problem, kind, owner, pattern), (kind, owner)
+    assert events > len(owners["students"]) * 3  # the scan read real calendars

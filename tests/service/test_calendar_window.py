@@ -7,6 +7,7 @@ import datetime as dt
 import icalendar
 from sqlalchemy import func, select
 
+from scheduler.calendar import build_feeds
 from scheduler.services.calendar_publish import FeedOptions, feed_body, publish_feeds
 from scheduler.solver.baseline import baseline_plan
 from scheduler.storage import problems as store
@@ -90,5 +91,22 @@ def test_an_unchanged_republish_changes_no_byte(tiny: School, database_url: str)
         first = _feeds(database)
         _publish(database, tiny.key, T1 + dt.timedelta(days=1))
         assert _feeds(database) == first
+    finally:
+        database.dispose()
+
+
+def test_stored_feeds_are_the_offline_feeds_byte_for_byte(tiny: School, database_url: str) -> None:
+    """The service assembles feeds from stored parts; the result equals what ``build_feeds`` renders
+    whole (which the parser tests in tests/calendar read), for every feed with events."""
+    database = Database(database_url)
+    try:
+        _publish(database, tiny.key, T1)
+        stored = _feeds(database)
+        with database.transaction(read_only=True) as session:
+            school = session.scalar(select(SchoolRow).where(SchoolRow.key == tiny.key))
+            problem = store.load_problem(session, school, WEEK)
+        offline = {(f.kind, f.owner): f.ics for f in build_feeds(problem, baseline_plan(problem), published_at=T1)}
+        with_events = {key: data for key, data in offline.items() if b"BEGIN:VEVENT" in data}
+        assert with_events and stored == with_events
     finally:
         database.dispose()

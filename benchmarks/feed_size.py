@@ -23,6 +23,7 @@ from scheduler.generate import generate_school
 from scheduler.solver.baseline import baseline_plan
 
 LIMIT_BYTES = 1_000_000
+WINDOW_WEEKS = 4 + 1 + 8  # FLEXBLOCK_FEED_WEEKS_BACK, this week, FLEXBLOCK_FEED_WEEKS_AHEAD
 ROSTER_BASE = "https://flexblock.example-school-district.org/api/v1"
 
 
@@ -57,9 +58,14 @@ def main() -> int:
         big = max(items, key=lambda f: len(f.ics))
         largest = max(largest, len(big.ics))
         print(f"{kind:<10} {len(items):>6} {len(big.ics):>14,} {len(big.published):>7}  {big.owner}")
-    verdict = "under" if largest < LIMIT_BYTES else "OVER"
-    print(f"largest feed: {largest:,} bytes, {verdict} the {LIMIT_BYTES:,}-byte limit")
-    return 0 if largest < LIMIT_BYTES else 1
+    # The service's feeds hold a window of weeks (default 4 back, this one, 8 ahead): the bound must
+    # hold with every one of them published, so the week's largest feed counts that many times
+    # (an upper bound: the calendar head and VTIMEZONE are shared by the weeks).
+    window = largest * WINDOW_WEEKS
+    verdict = "under" if window < LIMIT_BYTES else "OVER"
+    print(f"largest feed: {largest:,} bytes for one week; a full window of {WINDOW_WEEKS} published weeks: ")
+    print(f"at most {window:,} bytes, {verdict} the {LIMIT_BYTES:,}-byte limit")
+    return 0 if window < LIMIT_BYTES else 1
 
 
 if __name__ == "__main__":

@@ -40,3 +40,7 @@ def names_list(names: Iterable[str]) -> str:
 
 def students_count(count: int) -> str:
     return f"{count} student" if count == 1 else f"{count} students"
+
+
+def sessions_count(count: int) -> str:
+    return f"{count} session" if count == 1 else f"{count} sessions"

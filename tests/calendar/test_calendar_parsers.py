@@ -38,13 +38,14 @@ def _expected_slots(school_feeds: School) -> dict[tuple[str, str], Counter[Slot]
 
     for a in school_feeds.plan.assignments:
         add("students", a.student, sessions[a.session].block)
+    in_use = set()
     for s in school_feeds.plan.sessions:
         for t in s.staff:
             add("staff", t, s.block)
         add("spaces", s.space, s.block)
-        for r, n in s.resources.items():
-            if n:
-                add("resources", r, s.block)
+        in_use |= {(r, s.block) for r, n in s.resources.items() if n}
+    for r, block in in_use:  # one event per block for all the sessions that use a resource
+        add("resources", r, block)
     for r in school_feeds.problem.reservations:
         add("staff", r.staff, r.block)
         add("spaces", r.space, r.block)

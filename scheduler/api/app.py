@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from scheduler.api.errors import register_error_handlers
 from scheduler.api.limits import BodySizeLimit
-from scheduler.api.routes import csv, entities, health, jobs, plans, schools, users, weeks
+from scheduler.api.routes import csv, entities, health, jobs, plans, reservations, schools, users, weeks
 from scheduler.services.jobs import JobRunner
 from scheduler.settings import ServiceSettings, load_settings
 from scheduler.storage.database import Database
@@ -48,7 +48,16 @@ def create_app(settings: ServiceSettings | None = None, *, migrate: bool = True)
     register_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
-    routers = [schools.router, *entities.ROUTERS, jobs.router, plans.router, weeks.router, users.router, csv.router]
+    routers = [
+        schools.router,
+        *entities.ROUTERS,
+        jobs.router,
+        plans.router,
+        weeks.router,
+        reservations.router,
+        users.router,
+        csv.router,
+    ]
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     return app

@@ -4,6 +4,9 @@ States: queued -> running -> succeeded | failed | cancelled. A finished job poin
 version it stored (a draft: a failed or cancelled job never touches the published plan). When a
 week already has a published plan, the solve keeps it as ``previous`` so the new plan changes as
 little as the new data allows, and the stored version reports how many placements changed.
+A reservation granted while the solve ran is not in the problem it solved: the stored version is
+then checked against today's data and marked ``needs_resolve`` (and not auto-published) if it
+collides.
 
 The pool lives in the API process (``solve_workers`` threads, each watching one solve process).
 On start-up, jobs left ``running`` by a stopped server are marked failed and ``queued`` ones are
@@ -26,11 +29,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from scheduler.domain.checker import check_plan
 from scheduler.domain.errors import InputIssue
 from scheduler.domain.plan import Plan
 from scheduler.services.actors import Actor, require_role
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from scheduler.services.plans import publish_version, published_placements, store_plan
+from scheduler.services.reservations import granted_since
 from scheduler.services.schools import require_week, school_row
 from scheduler.services.solve_process import SolveProcess
 from scheduler.settings import ServiceSettings
@@ -262,7 +267,9 @@ class JobRunner:
             assert school is not None
             stored = store_plan(session, school, row.week, plan, source="solver", job_id=job_id)
             row.plan_id, row.state, row.finished_at = stored.id, "succeeded", utc_now()
-            if row.publish_when_done and plan.status in ("optimal", "feasible"):
+            if granted_since(session, school, row.week, row.started_at):  # granted while this solve ran
+                stored.needs_resolve = bool(check_plan(store.load_problem(session, school, row.week), plan))
+            if row.publish_when_done and plan.status in ("optimal", "feasible") and not stored.needs_resolve:
                 publish_version(session, school, stored)
             final = {"objective": plan.objective, "bound": plan.bound, "gap": plan.gap, "stage": "done"}
             row.progress = {**row.progress, **final, "elapsed": plan.solve_seconds}

@@ -202,6 +202,21 @@ def reservations_for_feeds(session: Session, school_id: int, weeks: list[dt.date
     ]
 
 
+def granted_since(session: Session, school: SchoolRow, week: dt.date, since: dt.datetime | None) -> bool:
+    """Whether a reservation of ``week`` was approved after ``since`` (a solve that started before it
+    did not see it, so its plan may collide)."""
+    if since is None:
+        return False
+    query = (
+        select(BookingRow.id)
+        .join(BookingSlotRow, BookingSlotRow.booking_id == BookingRow.id)
+        .where(BookingRow.school_id == school.id, BookingSlotRow.week == week, BookingRow.status == "approved")
+        .where(BookingRow.decided_at >= since)
+        .limit(1)
+    )
+    return session.scalar(query) is not None
+
+
 # ---- filing -------------------------------------------------------------------------------------
 def _bad(path: str, message: str, code: str) -> InvalidInput:
     return InvalidInput(f"{path}: {message}", code=code, issues=[InputIssue(path, message)])

@@ -3,8 +3,16 @@ recurring, cancelled; bad input named by field; and the solver honouring approve
 
 from __future__ import annotations
 
+import datetime as dt
+
+from sqlalchemy import select
+
+from scheduler.calendar.events import derive_feeds
 from scheduler.domain.checker import check_plan
 from scheduler.domain.loading import parse_plan, parse_problem
+from scheduler.services.reservations import reservations_for_feeds
+from scheduler.storage.database import Database
+from scheduler.storage.tables import SchoolRow
 from tests.service.conftest import School, auth, issue_token
 from tests.service.jobs import start_solve, wait_for
 
@@ -24,7 +32,7 @@ def add(school: School, kind: str, record: dict) -> None:
     assert response.status_code == 201, response.text
 
 
-def test_a_free_block_is_granted_listed_and_handed_to_the_solver(tiny: School) -> None:
+def test_a_free_block_is_granted_listed_and_handed_to_the_solver(tiny: School, database_url: str) -> None:
     granted = reserve(tiny, tiny.teacher, week=tiny.week, block="tue", space="maker-1", note="robot tests")
     assert granted.status_code == 201, granted.text
     body = granted.json()
@@ -43,6 +51,16 @@ def test_a_free_block_is_granted_listed_and_handed_to_the_solver(tiny: School) -
     other_day = tiny.client.get(f"{tiny.api}/reservations", params={"date": "2026-12-02"}, headers=tiny.scheduler)
     assert [r["id"] for r in on_day] == [r["id"] for r in in_week] == [body["id"]]
     assert other_day.json() == []
+    database = Database(database_url)
+    try:
+        with database.transaction(read_only=True) as session:
+            school_id = session.scalar(select(SchoolRow.id).where(SchoolRow.key == tiny.key))
+            feed = reservations_for_feeds(session, school_id, [dt.date(2026, 11, 30)])
+    finally:
+        database.dispose()
+    assert [(r.id, r.status, r.space, r.date, r.start, r.end) for r in feed] == [
+        (body["id"], "approved", "maker-1", dt.date(2026, 12, 1), dt.time(10), dt.time(10, 45))
+    ]
     # Exporting and re-importing the week does not turn the booking into a second reservation.
     assert tiny.client.put(f"{tiny.api}/problem", json=problem, headers=tiny.scheduler).status_code == 200
     again = tiny.client.get(f"{tiny.week_api}/problem", headers=tiny.scheduler).json()
@@ -194,6 +212,10 @@ def test_the_solver_honours_approved_reservations_and_drafts_are_marked(tiny: Sc
     assert _versions(tiny)[draft["plan_id"]]["needs_resolve"] is True
     publish = tiny.client.post(f"{tiny.api}/plans/{draft['plan_id']}/publish", headers=tiny.scheduler)
     assert publish.status_code == 409 and publish.json()["code"] == "plan_breaks_rules"
+    # A solve that started before the grant and ends after it stores a version marked the same way.
+    runner = tiny.client.app.state.runner  # type: ignore[attr-defined]
+    runner._store_result(draft["id"], parse_plan(_plan(tiny, draft["plan_id"])))
+    assert [v["needs_resolve"] for v in _versions(tiny).values()] == [True, True]
 
     solved = wait_for(tiny, start_solve(tiny, time_limit=3, publish=True))
     assert solved["state"] == "succeeded", solved
@@ -206,6 +228,10 @@ def test_the_solver_honours_approved_reservations_and_drafts_are_marked(tiny: Sc
     assert all(s.space != space and not s.resources.get("3d-printers") and "t-bell" not in s.staff for s in in_block)
     version = _versions(tiny)[solved["plan_id"]]
     assert version["state"] == "published" and version["needs_resolve"] is False
+    feeds = {(feed.kind, feed.owner): feed for feed in derive_feeds(problem, plan)}
+    held = f"reservation:{granted.json()['id']}"
+    for key in (("staff", "t-bell"), ("spaces", space), ("resources", "3d-printers")):
+        assert any(e.session.startswith(held) and e.block == block for e in feeds[key].events), key
 
     # The published plan now refuses a room one of its sessions uses, unless a scheduler overrides.
     used = next(s for s in plan.sessions if s.offering in ("art", "chess", "robotics"))

@@ -115,6 +115,20 @@ def test_a_recurring_request_names_the_week_that_clashes(tiny: School, database_
     assert granted.status_code == 201
 
 
+def test_a_time_window_that_overlaps_a_block_holds_the_block(tiny: School, database_url: str) -> None:
+    window = reserve(tiny, tiny.teacher, date=TUE, start="10:30", end="11:15", space="art-1")
+    assert window.status_code == 201, window.text
+    held = window.json()["occurrences"][0]
+    assert (held["held_from"], held["held_to"]) == ("2026-12-01T16:00:00Z", "2026-12-01T17:15:00Z")  # from 10:00
+    problem = tiny.client.get(f"{tiny.week_api}/problem", headers=tiny.scheduler).json()
+    assert {"id": window.json()["id"], "staff": "t-ruiz", "block": "tue", "space": "art-1", "resources": {}} in (
+        problem["reservations"]
+    )
+    bell = teacher(tiny, database_url, "t-bell")
+    assert reserve(tiny, bell, week=tiny.week, block="tue", space="art-1").status_code == 409
+    assert reserve(tiny, bell, date=TUE, start="11:15", end="12:00", space="art-1").status_code == 201
+
+
 def test_pending_until_a_scheduler_decides(tiny: School, database_url: str) -> None:
     settings = {"approval": "scheduler", "day_start": "08:00", "day_end": "16:00"}
     assert tiny.client.put(f"{tiny.api}/reservation-settings", json=settings, headers=tiny.scheduler).status_code == 200

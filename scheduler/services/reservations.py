@@ -44,6 +44,7 @@ from scheduler.services.availability import (
     School,
     booking_holders,
     load_school,
+    peak_units,
     plan_holders,
     plans_of,
 )
@@ -215,6 +216,37 @@ def granted_since(session: Session, school: SchoolRow, week: dt.date, since: dt.
         .limit(1)
     )
     return session.scalar(query) is not None
+
+
+def check_entity_change(session: Session, school: SchoolRow, kind: str, key: str, quantity: int | None = None) -> None:
+    """Refuse (409 naming the reservation) deleting a space, resource or staff member an active
+    reservation holds, or (``quantity``) lowering a resource below what active reservations hold at
+    once; week validation alone would miss weeks whose blocks are not imported yet."""
+    if kind not in ("spaces", "resources", "staff"):
+        return
+    _lock(session, school)
+    rows = session.scalars(
+        select(BookingRow).where(BookingRow.school_id == school.id, BookingRow.status.in_(ACTIVE))
+    ).all()
+    field = {"spaces": "space", "staff": "staff"}.get(kind)
+    holding = [r for r in rows if (getattr(r, field) == key if field else key in r.resources)]
+    if not holding:
+        return
+    if quantity is None:
+        first = holding[0]
+        message = f"held by reservation {first.key} ({first.status}); cancel it first"
+        issues = [InputIssue(f"reservations[{r.key}]", f"{r.status}, {kind} {key!r}") for r in holding]
+        raise Conflict(f"{kind} {key!r} is {message}", code="record_in_use", issues=issues)
+    slots = session.scalars(select(BookingSlotRow).where(BookingSlotRow.booking_id.in_([r.id for r in holding])))
+    units = {r.id: int(r.resources[key]) for r in holding}
+    uses = [(s.starts_at, s.ends_at, units[s.booking_id]) for s in slots if s.active]
+    if uses:
+        peak = peak_units(uses, min(u[0] for u in uses), max(u[1] for u in uses))
+        if peak > quantity:
+            message = f"active reservations hold {peak} at once; cancel some before lowering it to {quantity}"
+            raise Conflict(
+                f"resources {key!r}: {message}", code="record_in_use", issues=[InputIssue("quantity", message)]
+            )
 
 
 # ---- filing -------------------------------------------------------------------------------------

@@ -100,6 +100,13 @@ def test_units_refusal_says_how_many_are_free(tiny: School, database_url: str) -
     }  # fmt: skip
     after = reserve(tiny, tiny.scheduler, date=TUE, start="14:00", end="15:00", resources={"vr-kits": 12})
     assert after.status_code == 201, after.text
+    kits = f"{tiny.api}/resources/vr-kits"
+    fewer = tiny.client.put(kits, json={"id": "vr-kits", "name": "VR kits", "quantity": 11}, headers=tiny.scheduler)
+    assert fewer.status_code == 409 and "hold 12 at once" in fewer.json()["detail"]
+    assert tiny.client.delete(kits, headers=tiny.scheduler).status_code == 409
+    for r in tiny.client.get(f"{tiny.api}/reservations", headers=tiny.scheduler).json():
+        tiny.client.post(f"{r['url']}/cancel", headers=tiny.scheduler)
+    assert tiny.client.delete(kits, headers=tiny.scheduler).status_code == 204
 
 
 def test_a_recurring_request_names_the_week_that_clashes(tiny: School, database_url: str) -> None:

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from scheduler.api.access_log import redact_feed_tokens
 from scheduler.api.errors import register_error_handlers
 from scheduler.api.limits import BodySizeLimit
-from scheduler.api.routes import calendar, csv, entities, health, jobs, plans, schools, users, weeks
+from scheduler.api.routes import calendar, csv, entities, health, jobs, plans, reservations, schools, users, weeks
 from scheduler.services.calendar_publish import FeedOptions
 from scheduler.services.jobs import JobRunner
 from scheduler.settings import ServiceSettings, load_settings
@@ -87,6 +87,7 @@ def create_app(settings: ServiceSettings | None = None, *, migrate: bool = True)
         jobs.router,
         plans.router,
         weeks.router,
+        reservations.router,
         users.router,
         csv.router,
     ]

@@ -2,7 +2,8 @@
 
 Body: ``type`` (a stable URN per error code), ``title``, ``status``, ``detail``, ``instance`` (the
 request path), ``code``, and for bad input ``errors``: one ``{"path", "message"}`` per problem, the
-path naming the field (``students[s-0001].grade``) and the message the offending value.
+path naming the field (``students[s-0001].grade``) and the message the offending value. A service
+error may add members of its own (a refused reservation adds ``conflicts`` and ``alternatives``).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def _service_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
     status = next((code for cls, code in STATUS_OF.items() if isinstance(exc, cls)), 400)
     errors = [{"path": issue.path, "message": issue.message} for issue in exc.issues]
-    return problem_response(request, status, exc.message, exc.code, errors)
+    return problem_response(request, status, exc.message, exc.code, errors, **exc.extra)
 
 
 def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -81,8 +81,12 @@ def publish_feeds(
     plan: Plan,
     published_at: dt.datetime,
     options: FeedOptions,
+    only: set[tuple[str, str]] | None = None,
 ) -> FeedPublication:
-    """Bring the school's stored feeds up to date with ``plan``, just published for ``week``."""
+    """Bring the school's stored feeds up to date with ``plan``, just published for ``week``.
+
+    ``only`` limits the work to those (kind, owner) feeds (a reservation changed: the week's plan did
+    not, so no other feed can have changed)."""
     now = utc_seconds(published_at)
     this_week = _monday(now.astimezone(ZoneInfo(school.timezone)).date())
     first_week = this_week - dt.timedelta(weeks=options.weeks_back)
@@ -92,7 +96,7 @@ def publish_feeds(
     changed = _drop_expired(session, [row.id for row in feeds.values()], first_week, now - options.retention)
     rendered = 0
     if first_week <= week <= last_week:
-        rendered = _publish_week(session, school, week, problem, plan, now, options, feeds, changed)
+        rendered = _publish_week(session, school, week, problem, plan, now, options, feeds, changed, only)
     session.flush()
     by_id = {row.id: row for row in feeds.values()}
     events = _event_digests(session, sorted(changed))
@@ -111,10 +115,17 @@ def _publish_week(
     options: FeedOptions,
     feeds: dict[tuple[str, str], CalendarFeedRow],
     changed: set[int],
+    only: set[tuple[str, str]] | None,
 ) -> int:
-    """Re-publish every feed's events of ``week``; add the feeds it changed to ``changed``."""
-    stored = _events_of_week(session, [row.id for row in feeds.values()], week)
-    derived = derive_feeds(problem, plan, roster_base_url=options.roster_base_url)
+    """Re-publish every feed's events of ``week`` (or ``only`` those feeds); add the feeds it
+    changed to ``changed``."""
+    mine = [row.id for key, row in feeds.items() if only is None or key in only]
+    stored = _events_of_week(session, mine, week)
+    derived = [
+        f
+        for f in derive_feeds(problem, plan, roster_base_url=options.roster_base_url)
+        if only is None or (f.kind, f.owner) in only
+    ]
     new_rows = [
         CalendarFeedRow(school_id=school.id, kind=f.kind, owner=f.owner, title="", head="", vtimezone="", etag="")
         for f in derived

@@ -2,7 +2,9 @@
 
 Every write is validated against each stored week of the school before it commits (see
 ``schools.validate_weeks``): a deleted teacher still named by an offering, or a block id no week
-has, is refused with the record and field named, and nothing is stored.
+has, is refused with the record and field named, and nothing is stored. A space, resource or staff
+member an active reservation holds cannot be deleted, nor a resource lowered below what
+reservations hold at once (``reservations.check_entity_change``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 from scheduler.domain.errors import InputIssue
 from scheduler.services.actors import Actor, require_role
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
+from scheduler.services.reservations import check_entity_change
 from scheduler.services.schools import school_row, validate_weeks
 from scheduler.storage.convert import ENTITY_TABLES, row_values, to_record
 from scheduler.storage.tables import BlockRow, ChoiceListRow, SchoolRow, SchoolScoped
@@ -115,6 +118,8 @@ def replace_record(session: Session, actor: Actor, school: str, kind: str, key: 
         raise InvalidInput(f"id: {message}", code="id_mismatch", issues=[InputIssue("id", message)])
     row = _row(session, record, kind, key)
     _check_fits(session, record, kind, value)
+    if kind == "resources":
+        check_entity_change(session, record, kind, key, quantity=value.quantity)  # type: ignore[attr-defined]
     for column, column_value in row_values(value).items():
         setattr(row, column, column_value)
     session.flush()
@@ -125,7 +130,9 @@ def replace_record(session: Session, actor: Actor, school: str, kind: str, key: 
 def delete_record(session: Session, actor: Actor, school: str, kind: str, key: str) -> None:
     record = school_row(session, actor, school)
     require_role(actor, school, "scheduler")
-    session.delete(_row(session, record, kind, key))
+    row = _row(session, record, kind, key)
+    check_entity_change(session, record, kind, key)
+    session.delete(row)
     if kind == "students":
         session.execute(delete(ChoiceListRow).where(ChoiceListRow.school_id == record.id, ChoiceListRow.key == key))
     session.flush()

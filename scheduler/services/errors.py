@@ -4,6 +4,7 @@ school scheduler understands; ``api.errors`` maps each class to its HTTP status 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from scheduler.domain.errors import InputIssue
 
@@ -13,6 +14,7 @@ class ServiceError(Exception):
     message: str
     code: str = "error"
     issues: list[InputIssue] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # further members of the problem body
 
     def __str__(self) -> str:
         return self.message

@@ -9,10 +9,12 @@ progress.
 
 from __future__ import annotations
 
+from scheduler.domain.checker import check_plan
 from scheduler.domain.plan import Plan
 from scheduler.domain.problem import Problem
 from scheduler.services.calendar_publish import FeedOptions
 from scheduler.services.plans import publish_version, published_placements, store_plan
+from scheduler.services.reservations import granted_since
 from scheduler.storage import problems as store
 from scheduler.storage.database import Database
 from scheduler.storage.tables import SchoolRow, SolveJobRow
@@ -47,7 +49,9 @@ def store_job_result(database: Database, job_id: str, plan: Plan, feeds: FeedOpt
         assert school is not None
         stored = store_plan(session, school, row.week, plan, source="solver", job_id=job_id)
         row.plan_id, row.state, row.finished_at = stored.id, "succeeded", utc_now()
-        if row.publish_when_done and plan.status in ("optimal", "feasible"):
+        if granted_since(session, school, row.week, row.started_at):  # granted while this solve ran
+            stored.needs_resolve = bool(check_plan(store.load_problem(session, school, row.week), plan))
+        if row.publish_when_done and plan.status in ("optimal", "feasible") and not stored.needs_resolve:
             publish_version(session, school, stored, feeds)
         final = {"objective": plan.objective, "bound": plan.bound, "gap": plan.gap, "stage": "done"}
         row.progress = {**row.progress, **final, "elapsed": plan.solve_seconds}

@@ -4,6 +4,9 @@ States: queued -> running -> succeeded | failed | cancelled. A finished job poin
 version it stored (a draft: a failed or cancelled job never touches the published plan). When a
 week already has a published plan, the solve keeps it as ``previous`` so the new plan changes as
 little as the new data allows, and the stored version reports how many placements changed.
+A reservation granted while the solve ran is not in the problem it solved: the stored version is
+then checked against today's data and marked ``needs_resolve`` (and not auto-published) if it
+collides (``job_work.store_job_result``).
 
 The pool lives in the API process (``solve_workers`` threads, each watching one solve process); the
 solve process loads the week and stores the plan itself (``job_work``), so the API process stays light.

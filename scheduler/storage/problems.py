@@ -3,6 +3,13 @@
 A school's entities (students, staff, spaces, resources, offerings) and policy hold for every week;
 blocks, choices, requests, reservations, locks and imported ``previous`` placements belong to one
 week (its Monday). Needs stay on the student: an MTSS decision holds until a scheduler changes it.
+
+The week's ``reservations`` are those imported with it plus every *approved* booking filed through
+the API whose time overlaps a block of the week: it becomes a block reservation of that block (a
+session uses its whole block), so the solver leaves its space, staff and units alone and
+``scheduler check`` verifies rules 6-8 against it. Its id is the booking's (``rv-...``), or
+``rv-....<block>`` when one booking overlaps several blocks of a day. Re-importing an exported week
+does not store those as imported reservations again: the booking stays their one home.
 """
 
 from __future__ import annotations
@@ -61,7 +68,9 @@ def replace_week(session: Session, school: t.SchoolRow, problem: domain.Problem)
     ]
     _insert(session, t.ChoiceListRow, choices)
     _insert(session, t.RequestRow, _scoped(problem.requests, sid, week=week))
-    _insert(session, t.ReservationRow, _scoped(problem.reservations, sid, week=week))
+    booked = {r.id for r in booked_reservations(session, school, week, problem.blocks)}
+    imported = [r for r in problem.reservations if r.id not in booked]
+    _insert(session, t.ReservationRow, _scoped(imported, sid, week=week))
     for kind, placements in (("lock", problem.locks), ("previous", problem.previous)):
         rows = [
             {"school_id": sid, "week": week, "kind": kind, "key": p.student, "block": p.block, "offering": p.offering}
@@ -87,6 +96,30 @@ def _this_week(row: t.SchoolScoped, in_week: set[str]) -> dict[str, list[str]]:
         if blocks is not None:
             cut[field] = [block for block in blocks if block in in_week]
     return cut
+
+
+def booked_reservations(
+    session: Session, school: t.SchoolRow, week: dt.date, blocks: list[domain.Block]
+) -> list[domain.Reservation]:
+    """Approved bookings of the week as the spec's block reservations of the blocks they overlap."""
+    query = (
+        select(t.BookingSlotRow, t.BookingRow)
+        .join(t.BookingRow, t.BookingRow.id == t.BookingSlotRow.booking_id)
+        .where(t.BookingSlotRow.school_id == school.id, t.BookingSlotRow.week == week)
+        .where(t.BookingRow.status == "approved")
+        .order_by(t.BookingSlotRow.starts_at, t.BookingRow.key)
+    )
+    out = []
+    for slot, booking in session.execute(query).all():
+        touched = [b for b in blocks if b.date == slot.date and b.start < slot.end and slot.start < b.end]
+        for block in touched:
+            rid = booking.key if len(touched) == 1 else f"{booking.key}.{block.id}"[:64]
+            out.append(
+                domain.Reservation(
+                    id=rid, staff=booking.staff, block=block.id, space=booking.space, resources=booking.resources
+                )
+            )
+    return out
 
 
 def school_weeks(session: Session, school: t.SchoolRow) -> list[dt.date]:
@@ -122,7 +155,10 @@ def load_problem(
         school=domain.School(id=school.key, name=school.name, timezone=school.timezone),
         blocks=blocks,
         students=students,
-        reservations=[to_record(r, domain.Reservation) for r in _rows(session, t.ReservationRow, school.id, week)],
+        reservations=[
+            *(to_record(r, domain.Reservation) for r in _rows(session, t.ReservationRow, school.id, week)),
+            *booked_reservations(session, school, week, blocks),
+        ],
         requests=[to_record(r, domain.Request) for r in _rows(session, t.RequestRow, school.id, week)],
         locks=placed("lock"),
         previous=placed("previous") if previous is None else previous,

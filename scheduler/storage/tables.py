@@ -8,6 +8,12 @@ unavailable blocks, needs, ...) are JSON columns: they are always read and writt
 
 Week-scoped data (blocks, choices, requests, locks, reservations, plans, jobs) carries ``week``, the
 Monday of the school week it belongs to.
+
+Two kinds of reservation live here. ``reservations`` holds the spec's block reservations imported
+with a problem file. ``bookings`` are the reservations teachers and schedulers file through the API
+(issue #5): a series of one or more weekly ``booking_slots``, each a concrete time on a date. The
+week's problem (``storage.problems``) lists both: approved bookings become block reservations of
+every block they overlap.
 """
 
 from __future__ import annotations
@@ -15,7 +21,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from scheduler.storage.types import UTCDateTime, utc_now
@@ -153,6 +172,78 @@ class ReservationRow(WeekScoped, Base):
     resources: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class ReservationSettingsRow(Timestamped, Base):
+    """How a school takes reservations; a school without a row uses the defaults of
+    ``services.reservation_times`` (granted at once, school day 07:00-18:00)."""
+
+    __tablename__ = "reservation_settings"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True)
+    approval: Mapped[str] = mapped_column(String(12))  # auto | scheduler
+    day_start: Mapped[dt.time] = mapped_column(Time)
+    day_end: Mapped[dt.time] = mapped_column(Time)
+
+
+class BookingRow(SchoolScoped, Base):
+    """A reservation filed through the API: what is held, by whom, and its state.
+
+    ``space`` is the space granted (chosen by the service when the request named features);
+    ``block`` is set for a block reservation (the block of that id in each week of the series).
+    The times are in ``booking_slots``, one per week.
+    """
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        UniqueConstraint("school_id", "key"),
+        UniqueConstraint("school_id", "idempotency_key"),
+        Index("ix_bookings_staff", "school_id", "staff"),
+    )
+
+    staff: Mapped[str | None] = mapped_column(String(KEY))
+    space: Mapped[str | None] = mapped_column(String(KEY))
+    features: Mapped[list[Any]] = mapped_column(default=list)
+    seats: Mapped[int | None] = mapped_column(Integer)  # the size asked for, when any
+    resources: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    block: Mapped[str | None] = mapped_column(String(KEY))
+    repeat_weeks: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(12))  # pending | approved | declined | cancelled
+    note: Mapped[str | None] = mapped_column(String(500))
+    filed_by: Mapped[str] = mapped_column(String(12))  # the role of the user who filed it
+    decision_note: Mapped[str | None] = mapped_column(String(500))
+    decided_at: Mapped[dt.datetime | None] = mapped_column()
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_digest: Mapped[str | None] = mapped_column(String(64))
+
+
+class BookingSlotRow(Base):
+    """One concrete time of a booking: [starts_at, ends_at) is what it holds (UTC).
+
+    ``date``/``start``/``end`` are the local times asked for; the held interval also covers every
+    block the asked time overlaps (a session uses its whole block). ``active`` mirrors the booking's
+    status (pending or approved) so the database can refuse overlaps: on PostgreSQL the migration
+    adds an exclusion constraint over (school, space, tstzrange) of active slots.
+    """
+
+    __tablename__ = "booking_slots"
+    __table_args__ = (
+        Index("ix_booking_slots_date", "school_id", "date"),
+        Index("ix_booking_slots_week", "school_id", "week"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    week: Mapped[dt.date] = mapped_column(Date)
+    date: Mapped[dt.date] = mapped_column(Date)
+    start: Mapped[dt.time] = mapped_column(Time)
+    end: Mapped[dt.time] = mapped_column(Time)
+    block: Mapped[str | None] = mapped_column(String(KEY))
+    starts_at: Mapped[dt.datetime] = mapped_column()
+    ends_at: Mapped[dt.datetime] = mapped_column()
+    space: Mapped[str | None] = mapped_column(String(KEY))
+    active: Mapped[bool] = mapped_column()
+
+
 class PlacementRow(WeekScoped, Base):
     """A lock or an imported previous placement (``kind``); ``key`` is the student's id."""
 
@@ -217,6 +308,8 @@ class PlanRow(Timestamped, Base):
     changed_from_published: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[dt.datetime | None] = mapped_column()
+    # Set when a reservation granted later collides with this version: solve again before publishing.
+    needs_resolve: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class PlanSessionRow(Base):

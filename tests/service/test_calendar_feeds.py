@@ -204,3 +204,32 @@ def test_privacy_scan_of_every_feed_through_http(tiny: School) -> None:
             assert not others_named(text, problem, kind, owner, pattern), (kind, owner)
     teacher = _fetch(tiny.client, _link(tiny, tiny.teacher, "staff", tiny.teacher_id)).text.replace("\r\n ", "")
     assert "Roster:" in teacher and f"URL:http://testserver/api/v1/schools/{tiny.key}/weeks/" in teacher
+
+
+def test_a_reservation_enters_the_feeds_at_once_and_leaves_them_cancelled(tiny: School) -> None:
+    published = solve_and_publish(tiny)
+    plan = tiny.client.get(f"{tiny.api}/plans/{published['id']}", headers=tiny.scheduler).json()
+    busy = {(s["space"], s["block"]) for s in plan["sessions"]} | {
+        (tiny.teacher_id, s["block"]) for s in plan["sessions"] if tiny.teacher_id in s["staff"]
+    }
+    block, space = next(
+        (b["id"], s["id"])
+        for b in tiny.problem["blocks"]
+        for s in tiny.problem["spaces"]
+        if (s["id"], b["id"]) not in busy and (tiny.teacher_id, b["id"]) not in busy
+    )
+    mine = _link(tiny, tiny.teacher, "staff", tiny.teacher_id)
+    room = _link(tiny, tiny.scheduler, "spaces", space)
+    before = {name: _events(_fetch(tiny.client, link).content) for name, link in (("mine", mine), ("room", room))}
+    body = {"week": tiny.week, "block": block, "space": space}
+    granted = tiny.client.post(f"{tiny.api}/reservations", json=body, headers=tiny.teacher)
+    assert granted.status_code == 201, granted.text
+    after = {name: _events(_fetch(tiny.client, link).content) for name, link in (("mine", mine), ("room", room))}
+    for name in after:
+        (new,) = set(after[name]) - set(before[name])
+        assert str(after[name][new]["SUMMARY"]).startswith("Reserved") and after[name][new]["SEQUENCE"] == 0
+    cancelled = tiny.client.post(f"{tiny.api}/reservations/{granted.json()['id']}/cancel", headers=tiny.teacher)
+    assert cancelled.status_code == 200
+    gone = _events(_fetch(tiny.client, mine).content)
+    (uid,) = set(after["mine"]) - set(before["mine"])
+    assert str(gone[uid]["STATUS"]) == "CANCELLED" and gone[uid]["SEQUENCE"] == 1

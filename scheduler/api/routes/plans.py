@@ -33,6 +33,7 @@ class PlanVersion(BaseModel):
     conflicts: list[dict[str, Any]]
     changed_from_published: int | None = Field(description="Placements that differ from the published plan.")
     note: str | None
+    needs_resolve: bool = Field(description="A reservation granted since collides with this version: solve again.")
     created_at: dt.datetime
     published_at: dt.datetime | None
 

@@ -19,18 +19,15 @@ Run from the repository root: ``python benchmarks/feed_serving.py [--students 20
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import shutil
-import signal
 import subprocess
-import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-from service_latency import SCHEDULER, _free_port, _start_server, _wait
+from served_school import served_school, wait_for
 
 from scheduler.domain.serialize import problem_document
 from scheduler.generate import generate_school
@@ -80,22 +77,13 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
 
-    folder = Path(tempfile.mkdtemp(prefix="flexblock-feeds-"))
-    database = os.environ.get("DATABASE_URL", f"sqlite:///{folder / 'bench.db'}")
-    env = {**os.environ, "DATABASE_URL": database, "FLEXBLOCK_FEED_WEEKS_BACK": "520"}
     document = problem_document(generate_school(args.students, 0))
-    school = document["school"]["id"]
-    command = [*SCHEDULER, "admin", "create-user", "--role", "scheduler", "--school", school]
-    token = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout.strip()
-    port = _free_port()
-    server = _start_server(env, port, folder / "server.log")
-    base = f"http://127.0.0.1:{port}"
-    api = f"{base}/api/v1/schools/{school}"
-    try:
-        with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:
+    with served_school(document["school"]["id"], FLEXBLOCK_FEED_WEEKS_BACK="520") as server:
+        base, api, folder = server.base, server.api, server.folder
+        with server.client() as client:
             week = client.post(f"{base}/api/v1/schools", json=document).raise_for_status().json()["week"]
             job = client.post(f"{api}/weeks/{week}/solve-jobs", json={"time_limit": 20, "publish": True}).json()
-            finished = _wait(client, job["url"], {"succeeded", "failed", "cancelled"})
+            finished = wait_for(client, job["url"], {"succeeded", "failed", "cancelled"})
             if finished["state"] != "succeeded":
                 raise SystemExit(f"the solve did not succeed: {finished}")
             sample = random.Random(0).sample([s["id"] for s in document["students"]], args.feeds)
@@ -116,11 +104,8 @@ def main() -> None:
             "feed, If-None-Match (304)": _wrk(base, scripts["conditional"], args.seconds, args.connections),
             "feed, full (200)": _wrk(base, scripts["full"], args.seconds, args.connections),
         }
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(30)
 
-    kind = database.split(":")[0]
+    kind = server.database.split(":")[0]
     mean_kb = sum(sizes) / len(sizes) / 1024
     print(f"## Feed serving: {args.students} students, {kind}, wrk -t2 -c{args.connections} -d{args.seconds}s")
     print(f"(rotating over {args.feeds} student feeds, {mean_kb:.1f} KB each on average)\n")

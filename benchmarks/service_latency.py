@@ -21,45 +21,17 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import random
-import signal
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import httpx
+from served_school import served_school, wait_for
 
 from scheduler.domain.loading import parse_problem
 from scheduler.domain.serialize import problem_document
 from scheduler.generate import generate_school
-
-SCHEDULER = [sys.executable, "-m", "scheduler.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        server = subprocess.Popen([*SCHEDULER, "serve", "--port", str(port)], env=env, stdout=out, stderr=out)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit(f"the server did not start; see {log}")
 
 
 def _latencies(call: Callable[[], httpx.Response], count: int) -> list[float]:
@@ -77,14 +49,6 @@ def _summary(samples: list[float]) -> tuple[float, float, float]:
     return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))], ordered[-1]
 
 
-def _wait(client: httpx.Client, url: str, state: set[str]) -> dict:
-    while True:
-        job = client.get(url).json()
-        if job["state"] in state:
-            return job
-        time.sleep(0.5)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=2000)
@@ -92,9 +56,6 @@ def main() -> None:
     parser.add_argument("--solve-seconds", type=float, default=60.0)
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="flexblock-bench-"))
-    database = os.environ.get("DATABASE_URL", f"sqlite:///{folder / 'bench.db'}")
-    env = {**os.environ, "DATABASE_URL": database, "FLEXBLOCK_MAX_TIME_LIMIT": "3600"}
     document = problem_document(generate_school(args.students, 0))
     school = document["school"]["id"]
 
@@ -102,21 +63,16 @@ def main() -> None:
     parse_problem(document)
     validate_seconds = time.perf_counter() - start
 
-    command = [*SCHEDULER, "admin", "create-user", "--role", "scheduler", "--school", school]
-    token = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout.strip()
-    port = _free_port()
-    server = _start_server(env, port, folder / "server.log")
-    base = f"http://127.0.0.1:{port}"
-    api = f"{base}/api/v1/schools/{school}"
-    try:
-        with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+    with served_school(school, FLEXBLOCK_MAX_TIME_LIMIT="3600") as server:
+        base, api, database = server.base, server.api, server.database
+        with server.client() as client:
             start = time.perf_counter()
             imported = client.post(f"{base}/api/v1/schools", json=document)
             import_seconds = time.perf_counter() - start
             imported.raise_for_status()
             week = imported.json()["week"]
             job = client.post(f"{api}/weeks/{week}/solve-jobs", json={"time_limit": 20, "publish": True}).json()
-            _wait(client, job["url"], {"succeeded", "failed", "cancelled"})
+            wait_for(client, job["url"], {"succeeded", "failed", "cancelled"})
             students = [s["id"] for s in document["students"]]
             # The client's own garbage collector would otherwise pause on the big school it built
             # (seen as 0.1-0.2 s outliers even with the server idle): freeze what exists now.
@@ -137,13 +93,10 @@ def main() -> None:
 
             idle = {name: _summary(_latencies(call, args.reads)) for name, call in routes().items()}
             running = client.post(f"{api}/weeks/{week}/solve-jobs", json={"time_limit": args.solve_seconds}).json()
-            _wait(client, running["url"], {"running"})
+            wait_for(client, running["url"], {"running"})
             busy = {name: _summary(_latencies(call, args.reads)) for name, call in routes().items()}
             state = client.get(running["url"]).json()["state"]
             client.post(f"{running['url']}/cancel")
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(30)
 
     print(f"## Service latency: {args.students} students, {database.split(':')[0]}, {args.reads} requests per route\n")
     print("| import | seconds | ratio to in-process validation |")

@@ -34,6 +34,7 @@ from scheduler.domain.errors import InputIssue
 from scheduler.services.actors import Actor, require_role
 from scheduler.services.calendar_publish import FeedOptions
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
+from scheduler.services.idempotency import earlier_request, replay
 from scheduler.services.schools import require_week, school_row
 from scheduler.services.solve_process import SolveJob, SolveProcess
 from scheduler.settings import ServiceSettings
@@ -94,7 +95,7 @@ def create_job(
     if idempotency_key is not None:
         earlier = _by_key(session, record, idempotency_key)
         if earlier is not None:
-            return _replay(earlier, digest), False
+            return replay(earlier, digest), False
     running = session.scalar(
         select(SolveJobRow).where(
             SolveJobRow.school_id == record.id, SolveJobRow.week == week, SolveJobRow.state.in_(ACTIVE)
@@ -123,19 +124,12 @@ def create_job(
         earlier = _by_key(session, record, idempotency_key or "")
         if earlier is None:
             raise
-        return _replay(earlier, digest), False
+        return replay(earlier, digest), False
     return row, True
 
 
 def _by_key(session: Session, school: SchoolRow, key: str) -> SolveJobRow | None:
-    query = select(SolveJobRow).where(SolveJobRow.school_id == school.id, SolveJobRow.idempotency_key == key)
-    return session.scalar(query)
-
-
-def _replay(earlier: SolveJobRow, digest: str) -> SolveJobRow:
-    if earlier.request_digest != digest:
-        raise Conflict("this Idempotency-Key was used for a different request", code="idempotency_key_reused")
-    return earlier
+    return earlier_request(session, SolveJobRow, school.id, key)
 
 
 def request_cancel(session: Session, actor: Actor, school: str, job_id: str) -> SolveJobRow:

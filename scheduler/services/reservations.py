@@ -51,6 +51,7 @@ from scheduler.services.availability import (
 from scheduler.services.calendar_publish import FeedOptions
 from scheduler.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from scheduler.services.feed_updates import refresh_reservation_feeds
+from scheduler.services.idempotency import earlier_request, replay
 from scheduler.services.reservation_models import ReservationRequest, ReservationSettings
 from scheduler.services.reservation_times import (
     Calendar,
@@ -332,14 +333,7 @@ def _digest(ask: ReservationRequest, staff: str | None) -> str:
 
 
 def _by_key(session: Session, school: SchoolRow, key: str) -> BookingRow | None:
-    query = select(BookingRow).where(BookingRow.school_id == school.id, BookingRow.idempotency_key == key)
-    return session.scalar(query)
-
-
-def _replay(earlier: BookingRow, digest: str) -> BookingRow:
-    if earlier.request_digest != digest:
-        raise Conflict("this Idempotency-Key was used for a different request", code="idempotency_key_reused")
-    return earlier
+    return earlier_request(session, BookingRow, school.id, key)
 
 
 def _refuse(clashes: list[Clash], extra: dict[str, object]) -> ReservationRefused:
@@ -491,7 +485,7 @@ def create_reservation(
     if idempotency_key is not None:
         earlier = _by_key(session, record, idempotency_key)
         if earlier is not None:
-            return _views(session, [_replay(earlier, digest)])[0], False
+            return _views(session, [replay(earlier, digest)])[0], False
     hours = settings_of(session, record)
     occurrences = _occurrences(facts.calendar, ask, hours)
     need = _need(facts, ask, staff)
@@ -518,7 +512,7 @@ def create_reservation(
             raise Conflict(
                 "another reservation took this time a moment ago; ask again", code="reservation_race"
             ) from None
-        return _views(session, [_replay(earlier, digest)])[0], False
+        return _views(session, [replay(earlier, digest)])[0], False
     if status == "approved":
         _after_grant(session, facts, row, occurrences, need, ask.override)
         refresh_reservation_feeds(session, record, row, feeds)

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from scheduler.api.access_log import redact_feed_tokens
 from scheduler.api.errors import register_error_handlers
+from scheduler.api.feed_cache import FeedCache
 from scheduler.api.limits import BodySizeLimit
 from scheduler.api.routes import calendar, csv, entities, health, jobs, plans, reservations, schools, users, weeks
 from scheduler.services.calendar_publish import FeedOptions
@@ -57,9 +58,10 @@ def create_app(settings: ServiceSettings | None = None, *, migrate: bool = True)
             upgrade(settings.database_url)
         database = Database(settings.database_url)
         feeds = feed_options(settings)
-        runner = JobRunner(database, settings, feeds)
+        feed_cache = FeedCache()
+        runner = JobRunner(database, settings, feeds, on_published=feed_cache.forget)
         app.state.settings, app.state.database, app.state.runner = settings, database, runner
-        app.state.feed_options = feeds
+        app.state.feed_options, app.state.feed_cache = feeds, feed_cache
         runner.recover()
         redact_feed_tokens()
         _settle_heap()

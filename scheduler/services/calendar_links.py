@@ -151,11 +151,15 @@ class FeedHeadline:
     last_modified: dt.datetime
 
 
-def feed_for_token(db: Connection | Session, token: str) -> FeedHeadline | None:
-    """The feed a live link's token opens, or None (unknown or revoked: the caller answers 404)."""
+def token_digest(token: str) -> str | None:
+    """The stored form of a link's token; None for what cannot be a token (answered 404)."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
-    wanted = _digest(token)
+    return _digest(token)
+
+
+def feed_for_digest(db: Connection | Session, digest: str) -> FeedHeadline | None:
+    """The feed a live link opens, by its token's digest, or None (unknown or revoked: 404)."""
     feed = CalendarFeedRow.__table__.c
     link = CalendarLinkRow.__table__.c
     found = db.execute(
@@ -165,8 +169,8 @@ def feed_for_token(db: Connection | Session, token: str) -> FeedHeadline | None:
             CalendarFeedRow.__table__,
             (feed.school_id == link.school_id) & (feed.kind == link.kind) & (feed.owner == link.owner),
         )
-        .where(link.digest == wanted, link.revoked_at.is_(None))
+        .where(link.digest == digest, link.revoked_at.is_(None))
     ).first()
-    if found is None or not hmac.compare_digest(found[0], wanted):
+    if found is None or not hmac.compare_digest(found[0], digest):
         return None
     return FeedHeadline(*found[1:])

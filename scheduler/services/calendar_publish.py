@@ -268,13 +268,25 @@ def _set_validators(row: CalendarFeedRow, events: list[_EventKey], tzid: str, no
         row.etag, row.vtimezone, row.last_modified = etag, vtimezone, now
 
 
-def feed_body(db: Connection | Session, feed_id: int) -> bytes:
+@dataclass(frozen=True)
+class FeedDocument:
+    """A feed's bytes with the validators stored beside them, read in one transaction."""
+
+    etag: str
+    last_modified: dt.datetime
+    body: bytes
+
+
+def feed_document(db: Connection | Session, feed_id: int) -> FeedDocument:
     """The feed's whole VCALENDAR from its stored parts, events in ``calendar.ics.event_order``."""
     feed, event = CalendarFeedRow.__table__.c, CalendarEventRow.__table__.c
-    head, vtimezone = db.execute(select(feed.head, feed.vtimezone).where(feed.id == feed_id)).one()
+    head, vtimezone, etag, last_modified = db.execute(
+        select(feed.head, feed.vtimezone, feed.etag, feed.last_modified).where(feed.id == feed_id)
+    ).one()
     query = select(event.starts_at, event.ends_at, event.uid, event.ics).where(event.feed_id == feed_id)
     events = sorted(db.execute(query))
-    return assemble(head.encode(), vtimezone.encode(), (text.encode() for *_, text in events))
+    body = assemble(head.encode(), vtimezone.encode(), (text.encode() for *_, text in events))
+    return FeedDocument(etag, last_modified, body)
 
 
 def ensure_feed(

@@ -23,6 +23,7 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -145,10 +146,17 @@ def request_cancel(session: Session, actor: Actor, school: str, job_id: str) -> 
 class JobRunner:
     """Runs queued jobs in a small thread pool; each thread watches one ``SolveProcess``."""
 
-    def __init__(self, database: Database, settings: ServiceSettings, feeds: FeedOptions) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: ServiceSettings,
+        feeds: FeedOptions,
+        on_published: Callable[[], None] = lambda: None,
+    ) -> None:
         self.database = database
         self.settings = settings
         self.feeds = feeds
+        self.on_published = on_published  # a solve process stored (and maybe published) a plan
         self._pool = ThreadPoolExecutor(max_workers=settings.solve_workers, thread_name_prefix="solve")
         self._stopping = threading.Event()
 
@@ -217,6 +225,7 @@ class JobRunner:
                     continue
                 kind, payload = message
                 if kind == "stored":  # the child stored the plan and ended the job; this is a no-op then
+                    self.on_published()
                     self._finish(job_id, "failed", error="the solve process ended without storing its plan")
                 elif kind == "error":
                     self._finish(job_id, "failed", error=f"the solver failed: {payload}")

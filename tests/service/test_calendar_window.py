@@ -8,7 +8,7 @@ import icalendar
 from sqlalchemy import func, select
 
 from scheduler.calendar import build_feeds
-from scheduler.services.calendar_publish import FeedOptions, feed_body, publish_feeds
+from scheduler.services.calendar_publish import FeedOptions, feed_document, publish_feeds
 from scheduler.solver.baseline import baseline_plan
 from scheduler.storage import problems as store
 from scheduler.storage.database import Database
@@ -33,7 +33,7 @@ def _publish(database: Database, key: str, at: dt.datetime, *, empty: bool = Fal
 
 def _feeds(database: Database) -> dict[tuple[str, str], bytes]:
     with database.transaction(read_only=True) as session:
-        return {(f.kind, f.owner): feed_body(session, f.id) for f in session.scalars(select(CalendarFeedRow))}
+        return {(f.kind, f.owner): feed_document(session, f.id).body for f in session.scalars(select(CalendarFeedRow))}
 
 
 def _statuses(data: bytes) -> list[str]:

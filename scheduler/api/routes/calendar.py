@@ -19,10 +19,11 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from scheduler.api.deps import ActorDep, FeedOptionsDep, SessionDep, SettingsDep
+from scheduler.api.feed_cache import FeedCache
 from scheduler.calendar.model import FeedKind
 from scheduler.domain.problem import EntityId
 from scheduler.services import calendar_links as links
-from scheduler.services.calendar_publish import feed_body
+from scheduler.services.calendar_publish import FeedDocument, feed_document
 from scheduler.services.errors import NotFound
 from scheduler.storage.database import Database
 from scheduler.storage.tables import CalendarLinkRow
@@ -46,10 +47,10 @@ def _not_modified_since(if_modified_since: str, last_modified: dt.datetime) -> b
     return since.tzinfo is not None and last_modified.replace(microsecond=0) <= since
 
 
-def _validators(feed: links.FeedHeadline) -> dict[str, str]:
+def _validators(etag: str, last_modified: dt.datetime) -> dict[str, str]:
     return {
-        "ETag": f'"{feed.etag}"',
-        "Last-Modified": format_datetime(feed.last_modified.astimezone(dt.UTC), usegmt=True),
+        "ETag": f'"{etag}"',
+        "Last-Modified": format_datetime(last_modified.astimezone(dt.UTC), usegmt=True),
         "Cache-Control": "private, no-cache",  # personal data; always revalidate (cheap: 304)
     }
 
@@ -75,35 +76,46 @@ async def calendar_feed(
     if_none_match: Annotated[str | None, Header()] = None,
     if_modified_since: Annotated[str | None, Header()] = None,
 ) -> Response:
-    # One hop to a worker thread for all the database work (not one per dependency): feeds are
-    # polled by every subscriber's calendar app, so this route is the service's hottest.
-    database = request.app.state.database
-    head = request.method == "HEAD"
-    reply = await run_in_threadpool(_reply, database, token, if_none_match, if_modified_since, head)
-    if reply is None:
+    # The service's hottest route (every subscriber's app polls it): a 304 for a recently seen
+    # link needs neither the database nor a worker thread; otherwise one hop does all the reading.
+    cache: FeedCache = request.app.state.feed_cache
+    database: Database = request.app.state.database
+    digest = links.token_digest(token)
+    headline = None if digest is None else cache.headline(digest)
+    if headline is None and digest is not None:
+        generation = cache.generation
+        headline = await run_in_threadpool(_lookup, database, digest)
+        if headline is not None:
+            cache.remember(digest, headline, generation)
+    if headline is None:
         raise NotFound("no calendar at this address (the link may have been revoked)", code="calendar_not_found")
-    return reply
-
-
-def _reply(
-    database: Database, token: str, if_none_match: str | None, if_modified_since: str | None, head: bool
-) -> Response | None:
-    with database.reading() as connection:
-        feed = links.feed_for_token(connection, token)
-        if feed is None:
-            return None
-        headers = _validators(feed)
-        if if_none_match is not None:
-            if _matches(if_none_match, headers["ETag"]):
-                return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-        elif if_modified_since is not None and _not_modified_since(if_modified_since, feed.last_modified):
+    headers = _validators(headline.etag, headline.last_modified)
+    if if_none_match is not None:
+        if _matches(if_none_match, headers["ETag"]):
             return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-        body = feed_body(connection, feed.feed_id)
-    headers["Content-Disposition"] = f'inline; filename="{feed.kind}-{feed.owner}.ics"'
-    if head:
+    elif if_modified_since is not None and _not_modified_since(if_modified_since, headline.last_modified):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    body = cache.body(headline.feed_id, headline.etag)
+    if body is None:
+        document = await run_in_threadpool(_document, database, headline.feed_id)
+        cache.keep_body(headline.feed_id, document.etag, document.body)
+        headers = _validators(document.etag, document.last_modified)
+        body = document.body
+    headers["Content-Disposition"] = f'inline; filename="{headline.kind}-{headline.owner}.ics"'
+    if request.method == "HEAD":
         headers["Content-Length"] = str(len(body))
         return Response(media_type=CALENDAR_TYPE, headers=headers)
     return Response(body, media_type=CALENDAR_TYPE, headers=headers)
+
+
+def _lookup(database: Database, digest: str) -> links.FeedHeadline | None:
+    with database.reading() as connection:
+        return links.feed_for_digest(connection, digest)
+
+
+def _document(database: Database, feed_id: int) -> FeedDocument:
+    with database.reading() as connection:  # body and its validators from one transaction
+        return feed_document(connection, feed_id)
 
 
 class LinkCreate(BaseModel):
@@ -156,11 +168,16 @@ def list_links(session: SessionDep, actor: ActorDep, school: str, kind: FeedKind
 
 
 @router.post("/{link_id}/rotate", status_code=status.HTTP_201_CREATED, summary="Replace a link with a new one")
-def rotate_link(session: SessionDep, actor: ActorDep, base_url: BaseUrlDep, school: str, link_id: str) -> LinkIssued:
-    return _issued(links.rotate_link(session, actor, school, link_id, base_url=base_url))
+def rotate_link(
+    request: Request, session: SessionDep, actor: ActorDep, base_url: BaseUrlDep, school: str, link_id: str
+) -> LinkIssued:
+    issued = links.rotate_link(session, actor, school, link_id, base_url=base_url)
+    request.app.state.feed_cache.forget_after_commit(session)
+    return _issued(issued)
 
 
 @router.delete("/{link_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke a link (its address gives 404)")
-def revoke_link(session: SessionDep, actor: ActorDep, school: str, link_id: str) -> Response:
+def revoke_link(request: Request, session: SessionDep, actor: ActorDep, school: str, link_id: str) -> Response:
     links.revoke_link(session, actor, school, link_id)
+    request.app.state.feed_cache.forget_after_commit(session)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

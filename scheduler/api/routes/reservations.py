@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
-from scheduler.api.deps import ActorDep, FeedOptionsDep, SessionDep
+from scheduler.api.deps import ActorDep, FeedCacheDep, FeedOptionsDep, SessionDep
 from scheduler.domain.problem import EntityId
 from scheduler.services import reservations as service
 from scheduler.services.reservation_models import ReservationRequest, ReservationSettings
@@ -97,11 +97,13 @@ def create_reservation(
     session: SessionDep,
     actor: ActorDep,
     feeds: FeedOptionsDep,
+    cache: FeedCacheDep,
     school: str,
     body: ReservationRequest,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ReservationPublic:
     view, _created = service.create_reservation(session, actor, school, body, idempotency_key, feeds=feeds)
+    cache.forget_after_commit(session)
     public = _public(request, school, view)
     if public.status == "pending":
         response.status_code = status.HTTP_202_ACCEPTED
@@ -133,9 +135,17 @@ def get_reservation(
 
 @router.post("/reservations/{reservation_id}/cancel", summary="Cancel a reservation (a teacher: only their own)")
 def cancel_reservation(
-    request: Request, session: SessionDep, actor: ActorDep, feeds: FeedOptionsDep, school: str, reservation_id: str
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    feeds: FeedOptionsDep,
+    cache: FeedCacheDep,
+    school: str,
+    reservation_id: str,
 ) -> ReservationPublic:
-    return _public(request, school, service.cancel(session, actor, school, reservation_id, feeds=feeds))
+    view = service.cancel(session, actor, school, reservation_id, feeds=feeds)
+    cache.forget_after_commit(session)
+    return _public(request, school, view)
 
 
 @router.post("/reservations/{reservation_id}/approve", summary="Approve a pending reservation")
@@ -144,11 +154,13 @@ def approve_reservation(
     session: SessionDep,
     actor: ActorDep,
     feeds: FeedOptionsDep,
+    cache: FeedCacheDep,
     school: str,
     reservation_id: str,
     body: Decision | None = None,
 ) -> ReservationPublic:
     body = body or Decision()
+    cache.forget_after_commit(session)
     view = service.approve(session, actor, school, reservation_id, feeds=feeds, override=body.override, note=body.note)
     return _public(request, school, view)
 

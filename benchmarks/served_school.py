@@ -53,12 +53,12 @@ def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]
 
 
 @contextmanager
-def served_school(school: str, **settings: str) -> Iterator[Server]:
-    """The server for ``school`` (its data not loaded yet), stopped at the end. ``DATABASE_URL`` in
-    the environment picks the database; otherwise a temporary SQLite file. ``settings``: more
-    environment variables for the server."""
+def served_school(school: str, database: str | None = None, **settings: str) -> Iterator[Server]:
+    """The server for ``school`` (its data not loaded yet), stopped at the end. ``database``, or
+    else ``DATABASE_URL`` in the environment, picks the database; otherwise a temporary SQLite file.
+    ``settings``: more environment variables for the server."""
     folder = Path(tempfile.mkdtemp(prefix="flexblock-bench-"))
-    database = os.environ.get("DATABASE_URL", f"sqlite:///{folder / 'bench.db'}")
+    database = database or os.environ.get("DATABASE_URL", f"sqlite:///{folder / 'bench.db'}")
     env = {**os.environ, "DATABASE_URL": database, **settings}
     command = [*SCHEDULER, "admin", "create-user", "--role", "scheduler", "--school", school]
     token = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout.strip()

@@ -34,6 +34,9 @@ class ServiceSettings(BaseSettings):
     feed_refresh_minutes: int = Field(
         default=60, ge=5, le=10080, description="How often calendar apps are asked to poll a feed."
     )
+    feed_cache_seconds: float = Field(
+        default=5.0, ge=0, le=3600, description="How long the API trusts a feed link it has just looked up (0: never)."
+    )
 
 
 def load_settings(**overrides: object) -> ServiceSettings:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from scheduler.calendar import wording
-from scheduler.calendar.model import EventFacts, Feed, FeedKind
-from scheduler.calendar.uids import event_uid
+from scheduler.calendar.model import EventFacts, Feed, FeedKind, TimedHold
+from scheduler.calendar.uids import dated_uid, event_uid
 from scheduler.domain.index import ProblemIndex
 from scheduler.domain.plan import Plan, Session
 from scheduler.domain.problem import Block, Offering, Problem, Reservation
@@ -152,6 +152,22 @@ class _Context:
             description=_lines(block.label, holder, *self.resource_lines(reservation.resources)),
         )
 
+    def timed_hold(self, kind: FeedKind, owner: str, hold: TimedHold, summary: str) -> EventFacts:
+        """A reservation of its own time window (no block): its times, its place, who holds it."""
+        holder = hold.staff and f"Reserved by {self.staff_names([hold.staff])}"
+        item = f"reservation:{hold.id}"
+        return EventFacts(
+            uid=dated_uid(self.school, kind, owner, hold.date, item),
+            block="",
+            start=dt.datetime.combine(hold.date, hold.start, tzinfo=self.zone),
+            end=dt.datetime.combine(hold.date, hold.end, tzinfo=self.zone),
+            summary=summary,
+            place=hold.space,
+            session=f"{item}:{sum(hold.resources.values())}",
+            location=self.space_name(hold.space),
+            description=_lines(holder, *self.resource_lines(hold.resources)),
+        )
+
     def feed(self, kind: FeedKind, owner: str, owner_name: str, events: list[EventFacts]) -> Feed:
         """The feed, with UIDs kept unique should a plan that breaks a rule book an owner twice in a block.
 
@@ -224,12 +240,16 @@ def _led_session(ctx: _Context, staff: str, session: Session) -> EventFacts:
 
 
 def _held_reservation(ctx: _Context, staff: str, reservation: Reservation) -> EventFacts:
-    what = ctx.space_name(reservation.space) or ", ".join(ctx.resource_lines(reservation.resources))
-    summary = f"Reserved: {what}" if what else "Reservation"
+    summary = _hold_summary(ctx, reservation.space, reservation.resources)
     return ctx.reservation("staff", staff, reservation, summary, item=f"reservation:{reservation.id}")
 
 
-def _staff_feeds(ctx: _Context, plan: Plan) -> Iterator[Feed]:
+def _hold_summary(ctx: _Context, space: str | None, resources: dict[str, int]) -> str:
+    what = ctx.space_name(space) or ", ".join(ctx.resource_lines(resources))
+    return f"Reserved: {what}" if what else "Reservation"
+
+
+def _staff_feeds(ctx: _Context, plan: Plan, timed: Sequence[TimedHold]) -> Iterator[Feed]:
     """A teacher's week: the sessions they lead and the reservations they hold."""
     events = defaultdict(list)
     for session in plan.sessions:
@@ -238,6 +258,11 @@ def _staff_feeds(ctx: _Context, plan: Plan) -> Iterator[Feed]:
     for reservation in ctx.problem.reservations:
         if reservation.staff is not None:
             events[reservation.staff].append(_held_reservation(ctx, reservation.staff, reservation))
+    for hold in timed:
+        if hold.staff is not None:
+            events[hold.staff].append(
+                ctx.timed_hold("staff", hold.staff, hold, _hold_summary(ctx, hold.space, hold.resources))
+            )
     for member in ctx.problem.staff:
         yield ctx.feed("staff", member.id, member.name or member.id, events[member.id])
 
@@ -265,7 +290,7 @@ def _hosted_session(ctx: _Context, space: str, session: Session) -> EventFacts:
     )
 
 
-def _space_feeds(ctx: _Context, plan: Plan) -> Iterator[Feed]:
+def _space_feeds(ctx: _Context, plan: Plan, timed: Sequence[TimedHold]) -> Iterator[Feed]:
     """The office's view of a room: what runs there, who leads it, how full it is, who reserved it.
 
     A room has one booking per block (rule 6), so a session and a reservation share the block's UID:
@@ -279,6 +304,10 @@ def _space_feeds(ctx: _Context, plan: Plan) -> Iterator[Feed]:
         if r.space is not None:
             summary = f"Reserved by {ctx.staff_names([r.staff])}" if r.staff else "Reserved"
             events[r.space].append(ctx.reservation("spaces", r.space, r, summary, item=""))
+    for hold in timed:
+        if hold.space is not None:
+            summary = f"Reserved by {ctx.staff_names([hold.staff])}" if hold.staff else "Reserved"
+            events[hold.space].append(ctx.timed_hold("spaces", hold.space, hold, summary))
     for space in ctx.problem.spaces:
         yield ctx.feed("spaces", space.id, space.name or space.id, events[space.id])
 
@@ -324,7 +353,7 @@ def _reserved_use(ctx: _Context, resource: str, reservation: Reservation) -> Eve
     return replace(event, session=f"{event.session}:{count}")
 
 
-def _resource_feeds(ctx: _Context, plan: Plan) -> Iterator[Feed]:
+def _resource_feeds(ctx: _Context, plan: Plan, timed: Sequence[TimedHold]) -> Iterator[Feed]:
     """The office's view of equipment: per block, how many units sessions take and which; each
     reservation that holds units, with the count."""
     used: dict[str, dict[str, list[Session]]] = defaultdict(lambda: defaultdict(list))
@@ -340,20 +369,30 @@ def _resource_feeds(ctx: _Context, plan: Plan) -> Iterator[Feed]:
         for resource, count in sorted(reservation.resources.items()):
             if count > 0:
                 events[resource].append(_reserved_use(ctx, resource, reservation))
+    for hold in timed:
+        for resource, count in sorted(hold.resources.items()):
+            if count > 0:
+                name = ctx.index.resources[resource].name or resource
+                holder = f" by {ctx.staff_names([hold.staff])}" if hold.staff else ""
+                summary = f"{count} × {name}: reserved{holder}"
+                events[resource].append(ctx.timed_hold("resources", resource, hold, summary))
     for resource in ctx.problem.resources:
         yield ctx.feed("resources", resource.id, resource.name or resource.id, events[resource.id])
 
 
-def derive_feeds(problem: Problem, plan: Plan, *, roster_base_url: str | None = None) -> list[Feed]:
+def derive_feeds(
+    problem: Problem, plan: Plan, *, roster_base_url: str | None = None, timed: Sequence[TimedHold] = ()
+) -> list[Feed]:
     """Every feed of the school for this plan, in a stable order (kind, then the problem's order).
 
     ``roster_base_url``: where the service answers (e.g. ``https://flex.example.org/api/v1``); staff
-    events then link to the roster. Raises ``FeedDataError`` when the plan names unknown ids.
+    events then link to the roster. ``timed``: reservations of time windows outside every block
+    (the service's; a problem file has none). Raises ``FeedDataError`` when the plan names unknown ids.
     """
     ctx = _Context(problem, plan, roster_base_url)
     return [
         *_student_feeds(ctx, plan),
-        *_staff_feeds(ctx, plan),
-        *_space_feeds(ctx, plan),
-        *_resource_feeds(ctx, plan),
+        *_staff_feeds(ctx, plan, timed),
+        *_space_feeds(ctx, plan, timed),
+        *_resource_feeds(ctx, plan, timed),
     ]

@@ -56,3 +56,18 @@ class Feed:
     owner: str
     name: str
     events: tuple[EventFacts, ...]
+
+
+@dataclass(frozen=True)
+class TimedHold:
+    """A reservation of a time window that overlaps no flex block (e.g. Tuesday 14:00-15:00): it is
+    not one of the spec's block reservations, yet belongs in its teacher's, space's and resources'
+    feeds. ``date``/``start``/``end`` are wall-clock times in the school's zone."""
+
+    id: str
+    staff: str | None
+    space: str | None
+    resources: dict[str, int]
+    date: dt.date
+    start: dt.time
+    end: dt.time

@@ -11,6 +11,7 @@ collide.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from scheduler.calendar.model import FeedKind
@@ -20,5 +21,15 @@ UID_DOMAIN = "flexblock"
 
 
 def event_uid(school: str, kind: FeedKind, owner: str, block: Block, item: str = "") -> str:
-    key = "|".join((school, kind, owner, block.date.isoformat(), block.id, item))
+    return _uid(school, kind, owner, block.date, block.id, item)
+
+
+def dated_uid(school: str, kind: FeedKind, owner: str, date: dt.date, item: str) -> str:
+    """For an event outside every block (a reservation's own time window): an empty block id, which
+    no block has, keeps these apart from block events."""
+    return _uid(school, kind, owner, date, "", item)
+
+
+def _uid(school: str, kind: FeedKind, owner: str, date: dt.date, block_id: str, item: str) -> str:
+    key = "|".join((school, kind, owner, date.isoformat(), block_id, item))
     return f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}@{UID_DOMAIN}"

@@ -36,10 +36,10 @@ from scheduler.calendar.history import (
     utc_seconds,
 )
 from scheduler.calendar.ics import DEFAULT_REFRESH, assemble, calendar_head, event_ics, vtimezone_ics
-from scheduler.calendar.model import FeedKind
+from scheduler.calendar.model import FeedKind, TimedHold
 from scheduler.domain.plan import Plan
 from scheduler.domain.problem import Problem
-from scheduler.storage.tables import CalendarEventRow, CalendarFeedRow, SchoolRow
+from scheduler.storage.tables import BookingRow, BookingSlotRow, CalendarEventRow, CalendarFeedRow, SchoolRow
 from scheduler.storage.types import utc_now
 
 CHUNK = 500  # ids per IN (...) list: far below every database's limit on bound parameters
@@ -121,9 +121,10 @@ def _publish_week(
     changed to ``changed``."""
     mine = [row.id for key, row in feeds.items() if only is None or key in only]
     stored = _events_of_week(session, mine, week)
+    timed = timed_holds(session, school, week, problem)
     derived = [
         f
-        for f in derive_feeds(problem, plan, roster_base_url=options.roster_base_url)
+        for f in derive_feeds(problem, plan, roster_base_url=options.roster_base_url, timed=timed)
         if only is None or (f.kind, f.owner) in only
     ]
     new_rows = [
@@ -163,6 +164,25 @@ def _publish_week(
             if touched:
                 changed.add(feed_id)
     return rendered
+
+
+def timed_holds(session: Session, school: SchoolRow, week: dt.date, problem: Problem) -> list[TimedHold]:
+    """The week's approved reservations of time windows that overlap no block (those that overlap
+    one are the problem's block reservations already)."""
+    query = (
+        select(BookingSlotRow, BookingRow)
+        .join(BookingRow, BookingRow.id == BookingSlotRow.booking_id)
+        .where(BookingSlotRow.school_id == school.id, BookingSlotRow.week == week, BookingRow.status == "approved")
+        .order_by(BookingSlotRow.starts_at, BookingRow.key)
+    )
+    holds = []
+    for slot, booking in session.execute(query).all():
+        if not any(b.date == slot.date and b.start < slot.end and slot.start < b.end for b in problem.blocks):
+            resources = {r: int(n) for r, n in booking.resources.items()}
+            holds.append(
+                TimedHold(booking.key, booking.staff, booking.space, resources, slot.date, slot.start, slot.end)
+            )
+    return holds
 
 
 def _history(rows: dict[str, CalendarEventRow]) -> dict[str, PublishedEvent]:

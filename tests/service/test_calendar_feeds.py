@@ -233,3 +233,18 @@ def test_a_reservation_enters_the_feeds_at_once_and_leaves_them_cancelled(tiny: 
     gone = _events(_fetch(tiny.client, mine).content)
     (uid,) = set(after["mine"]) - set(before["mine"])
     assert str(gone[uid]["STATUS"]) == "CANCELLED" and gone[uid]["SEQUENCE"] == 1
+
+
+def test_a_reservation_outside_every_block_is_in_the_feeds_at_its_own_time(tiny: School) -> None:
+    solve_and_publish(tiny)
+    mine = _link(tiny, tiny.teacher, "staff", tiny.teacher_id)
+    printers = _link(tiny, tiny.scheduler, "resources", "3d-printers")
+    body = {"date": "2026-12-01", "start": "14:00", "end": "15:30", "resources": {"3d-printers": 1}}
+    granted = tiny.client.post(f"{tiny.api}/reservations", json=body, headers=tiny.teacher)
+    assert granted.status_code == 201, granted.text
+    zone = ZoneInfo(tiny.problem["school"]["timezone"])
+    for link in (mine, printers):
+        events = icalendar.Calendar.from_ical(_fetch(tiny.client, link).content).walk("VEVENT")
+        (held,) = [e for e in events if e.decoded("DTSTART") == dt.datetime(2026, 12, 1, 14, 0, tzinfo=zone)]
+        assert held.decoded("DTEND") == dt.datetime(2026, 12, 1, 15, 30, tzinfo=zone)
+        assert "reserved" in str(held["SUMMARY"]).lower()

@@ -158,54 +158,6 @@ def list_reservations(
     return _views(session, list(session.scalars(query.order_by(BookingRow.id).limit(1000))))
 
 
-@dataclass(frozen=True)
-class FeedReservation:
-    """One active reservation at one concrete time, for calendar feeds (time windows included)."""
-
-    id: str
-    status: str
-    staff: str | None
-    space: str | None
-    resources: dict[str, int]
-    note: str | None
-    week: dt.date
-    date: dt.date
-    start: dt.time
-    end: dt.time
-    block: str | None
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-
-
-def reservations_for_feeds(session: Session, school_id: int, weeks: list[dt.date]) -> list[FeedReservation]:
-    """Every active (pending or approved) booking slot of the weeks, ordered by time; no permission
-    check (the feed builder decides who sees what)."""
-    query = (
-        select(BookingSlotRow, BookingRow)
-        .join(BookingRow, BookingRow.id == BookingSlotRow.booking_id)
-        .where(BookingSlotRow.school_id == school_id, BookingSlotRow.week.in_(weeks), BookingSlotRow.active)
-        .order_by(BookingSlotRow.starts_at, BookingRow.key)
-    )
-    return [
-        FeedReservation(
-            b.key,
-            b.status,
-            b.staff,
-            b.space,
-            dict(b.resources),
-            b.note,
-            s.week,
-            s.date,
-            s.start,
-            s.end,
-            s.block,
-            s.starts_at,
-            s.ends_at,
-        )
-        for s, b in session.execute(query).all()
-    ]
-
-
 def granted_since(session: Session, school: SchoolRow, week: dt.date, since: dt.datetime | None) -> bool:
     """Whether a reservation of ``week`` was approved after ``since`` (a solve that started before it
     did not see it, so its plan may collide)."""

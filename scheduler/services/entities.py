@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from scheduler.domain.errors import InputIssue
 from scheduler.services.actors import Actor, require_role
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
-from scheduler.services.reservations import check_entity_change
+from scheduler.services.reservations import check_entity_change, check_space_change
 from scheduler.services.schools import school_row, validate_weeks
 from scheduler.storage.convert import ENTITY_TABLES, row_values, to_record
 from scheduler.storage.tables import BlockRow, ChoiceListRow, SchoolRow, SchoolScoped
@@ -120,6 +120,8 @@ def replace_record(session: Session, actor: Actor, school: str, kind: str, key: 
     _check_fits(session, record, kind, value)
     if kind == "resources":
         check_entity_change(session, record, kind, key, quantity=value.quantity)  # type: ignore[attr-defined]
+    if kind == "spaces":
+        check_space_change(session, record, key, value.features, value.capacity)  # type: ignore[attr-defined]
     for column, column_value in row_values(value).items():
         setattr(row, column, column_value)
     session.flush()

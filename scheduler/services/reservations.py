@@ -204,6 +204,30 @@ def check_entity_change(session: Session, school: SchoolRow, kind: str, key: str
             )
 
 
+def check_space_change(session: Session, school: SchoolRow, key: str, features: list[str], capacity: int) -> None:
+    """Refuse (409 naming the reservation) taking from a space a feature, or the seats, that an active
+    reservation of it asked for: what was granted must stay true."""
+    _lock(session, school)
+    rows = session.scalars(
+        select(BookingRow).where(
+            BookingRow.school_id == school.id, BookingRow.status.in_(ACTIVE), BookingRow.space == key
+        )
+    ).all()
+    issues = []
+    for row in rows:
+        missing = sorted(set(row.features) - set(features))
+        if missing:
+            issues.append(InputIssue("features", f"reservation {row.key} asked for {', '.join(missing)}"))
+        if row.seats and row.seats > capacity:
+            issues.append(InputIssue("capacity", f"reservation {row.key} asked for {row.seats} seats"))
+    if issues:
+        raise Conflict(
+            f"spaces {key!r}: {issues[0].message}; cancel it before changing the space",
+            code="record_in_use",
+            issues=issues,
+        )
+
+
 # ---- filing -------------------------------------------------------------------------------------
 def _bad(path: str, message: str, code: str) -> InvalidInput:
     return InvalidInput(f"{path}: {message}", code=code, issues=[InputIssue(path, message)])

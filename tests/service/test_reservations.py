@@ -70,6 +70,14 @@ def test_a_held_room_is_refused_with_other_rooms_and_times(tiny: School, databas
     # Asking by features picks a free room that has them.
     by_features = reserve(tiny, tiny.scheduler, week=tiny.week, block="tue", features=["makerspace"], seats=2)
     assert by_features.status_code == 201 and by_features.json()["space"] == "maker-2"
+    # What was granted stays true: the room keeps the feature and the seats it was chosen for.
+    url = f"{tiny.api}/spaces/maker-2"
+    for change in ({"features": []}, {"capacity": 1}):
+        space = {"id": "maker-2", "name": "Makerspace 2", "capacity": 6, "features": ["makerspace"]} | change
+        response = tiny.client.put(url, json=space, headers=tiny.scheduler)
+        assert response.status_code == 409 and response.json()["code"] == "record_in_use", response.text
+        assert by_features.json()["id"] in response.json()["detail"]
+    assert tiny.client.get(url, headers=tiny.scheduler).json()["capacity"] == 6
 
 
 def test_units_refusal_says_how_many_are_free(tiny: School, database_url: str) -> None:

@@ -7,15 +7,20 @@ no published plan yet gets the reservation alone, and the plan's events join whe
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scheduler.calendar.events import FeedDataError
 from scheduler.domain.plan import Plan
 from scheduler.services.calendar_publish import FeedOptions, publish_feeds
 from scheduler.services.plans import published_row, read_plan
 from scheduler.storage import problems as store
 from scheduler.storage.tables import BookingRow, BookingSlotRow, SchoolRow
 from scheduler.storage.types import utc_now
+
+log = logging.getLogger("scheduler.feeds")
 
 
 def reservation_owners(booking: BookingRow) -> set[tuple[str, str]]:
@@ -38,4 +43,10 @@ def refresh_reservation_feeds(session: Session, school: SchoolRow, booking: Book
         published = published_row(session, school, week)
         plan = read_plan(session, published) if published else Plan(school=school.key, status="unknown")
         problem = store.load_problem(session, school, week)
-        publish_feeds(session, school, week, problem, plan, utc_now(), options, only=owners)
+        try:
+            with session.begin_nested():
+                publish_feeds(session, school, week, problem, plan, utc_now(), options, only=owners)
+        except FeedDataError as exc:
+            # The published plan names someone since removed: it cannot be shown as it stands, and
+            # the reservation must not fail for it. The feeds catch up at the next publication.
+            log.warning("feeds of week %s not updated after reservation %s: %s", week, booking.key, exc)

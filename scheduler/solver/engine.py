@@ -321,10 +321,12 @@ def _placed_plan(
     tracker.enter("placement")
     make_integer(form)
     hint = placement_hint(inst, form, suggested or timetable.suggested)
-    left = deadline - time.monotonic()
+    # The MIP's own share of what is left (as before the start existed), not what the LP and the
+    # start left of the stage's first budget: at 600 students the MIP needs 2-6 s after them.
+    left = (tracker.left() - _finishing_seconds(inst)) * share
     result = None
     if start is None or left >= _mip_overhead_seconds(inst):
-        limits = _mip_limits(settings, max(0.5, left), tracker)
+        limits = _mip_limits(settings, max(1.0, left), tracker)
         result = run_highs(form.model, seed=settings.seed, relative_gap=1e-4, hint=hint, **limits)
     tracker.done(objective=None if result is None else result.objective, bound=None if result is None else result.bound)
     plans = [start]

@@ -28,6 +28,8 @@ from scheduler.solver.objective import choice_cost, fallback_cost, needs_no_choi
 from scheduler.solver.session_flow import Arc, assign
 
 Key = tuple[str, str]
+# Students of a full session tried, each level, when making room for one who has no seat left.
+MOVE_CANDIDATES = 20
 _log = logging.getLogger(__name__)
 
 
@@ -304,24 +306,31 @@ class _Builder:
                 raise StartFailed(f"no seat left for {student.id} in {block}")
             self.seating.add(student, offering, block)
 
-    def _make_room(self, student: Student, block: str) -> str | None:
+    def _make_room(self, student: Student, block: str, depth: int = 2, exclude: str | None = None) -> str | None:
         """A session the student may take, freed by moving one of its students elsewhere in the
-        block (a full session, or an avoided classmate); None when no single move does it."""
-        for offering in sorted(self.free_options(student, block), key=lambda o: self.cost(student, o, block, False)):
+        block (out of a full session, or an avoided classmate out of the only study hall), that
+        student making room in turn up to ``depth`` moves deep; None when no such chain exists."""
+        options = [o for o in self.free_options(student, block) if o != exclude]
+        for offering in sorted(options, key=lambda o: (self.cost(student, o, block, False), o)):
             members = self.seating.members[(offering, block)]
             blocking = self.seating.avoiders[student.id] & members
-            candidates = sorted(blocking) if blocking else sorted(members)
             if len(blocking) > 1:
                 continue
+            candidates = sorted(blocking) if blocking else sorted(members)[:MOVE_CANDIDATES]
             for other_id in candidates:
                 if (other_id, block) in self.seating.fixed:
                     continue
                 other = self.index.students[other_id]
                 self.seating.remove(other, block)
                 elsewhere = self.best_seat(other, block, exclude=offering)
-                if elsewhere is not None and self.seating.fits(student.id, offering, block):
+                if elsewhere is None and depth > 1:
+                    elsewhere = self._make_room(other, block, depth - 1, offering)
+                if elsewhere is not None:
                     self.seating.add(other, elsewhere, block)
+                if elsewhere is not None and self.seating.fits(student.id, offering, block):
                     return offering
+                if elsewhere is not None:
+                    self.seating.remove(other, block)
                 self.seating.add(other, offering, block)
         return None
 

@@ -17,6 +17,7 @@ from scheduler.solver.baseline import baseline_plan
 from scheduler.solver.engine import solve
 from scheduler.solver.extract import Guide, PlacementError, Timetable, assign_rooms
 from scheduler.solver.instance import Instance, build_instance
+from scheduler.solver.placement import lp_guide, placement_model
 from scheduler.solver.plan_writer import build_plan
 from scheduler.solver.session_flow import Arc, assign
 from scheduler.solver.settings import SolveSettings
@@ -127,3 +128,29 @@ def test_engine_never_worse_than_the_warm_start_with_almost_no_placement_time(
     warm = baseline_plan(problem, seed=5)
     assert plan.objective is not None and warm.objective is not None
     assert plan.objective < warm.objective
+
+
+def test_lp_guided_start_keeps_every_rule_and_is_close_to_the_lp() -> None:
+    # The placement LP is almost integral on these schools: following it seat by seat must give a
+    # valid plan within a few per cent of it (the LP bounds every placement on this timetable).
+    problem = generate_school(300, seed=2)
+    inst = build_instance(problem)
+    own = timetable_of_plan(inst, baseline_plan(problem, seed=2))
+    assert own is not None
+    guide, relaxed = lp_guide(inst, placement_model(inst, own), seconds=30, seed=0)
+    assert guide is not None and relaxed is not None
+    placed = placement_start(inst, Timetable(own.sessions), guide, passes=0)
+    assert placed is not None
+    plan = build_plan(inst.index, placed, assign_rooms(inst, own), status="feasible")
+    assert check_plan(problem, plan) == []
+    assert plan.objective is not None
+    assert relaxed - 1e-6 <= plan.objective <= relaxed * 1.03
+
+
+def test_engine_lp_guided_placement_keeps_every_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = generate_school(150, seed=5)
+    monkeypatch.setattr(engine, "LP_GUIDE_ABOVE", 0)
+    plan = solve(problem, SolveSettings(time_limit=8, seed=5))
+    assert check_plan(problem, plan) == []
+    assert plan.engine is not None and plan.engine["returned"] == "optimised"
+    assert any(stage["stage"] == "placement-model" and stage["objective"] for stage in plan.engine["stages"])

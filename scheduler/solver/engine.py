@@ -36,6 +36,7 @@ from scheduler.solver.formulation import Formulation, build_formulation
 from scheduler.solver.highs_run import run_highs
 from scheduler.solver.instance import Instance, build_instance
 from scheduler.solver.placement import (
+    LP_OVER_QUOTA,
     as_suggestion,
     lp_guide,
     make_integer,
@@ -55,9 +56,15 @@ ProgressCallback = Callable[[Progress], None]
 # Students per merged unit: the bound model stays exact up to this many students ...
 BOUND_EXACT_UP_TO = 10000
 # ... and the timetable model is kept to about this many units (2,000 students, 60 s: 14.0% gap on
-# 300 units, 15.3% on 600; at 600 students exact units sometimes did better, but their LNS leaves
-# students fractional and the exact placement then failed to finish on Riverside).
+# 300 units, 15.3% on 600) ...
 TIMETABLE_UNITS = 300
+# ... except up to this many students, where it keeps one unit per student: exact costs and avoid
+# pairs, so the placement is what the search saw (its values guide the start). 600 students, 30 s,
+# quiet machine, two or three runs per seed: seed 0 7.5-7.7% (merged: 9.0%, and once 15.5% when the
+# merged timetable could not seat an avoid pair), seed 2 7.7-12.2% (merged 11.0% twice), but seed 1
+# 13.7-13.9% (merged 10.8-12.4%). Before the placement had a start, unmerged units did worse
+# (21% against 12.9%): their placement then often did not finish.
+TIMETABLE_EXACT_UP_TO = 1000
 MEAN_COSTS = True
 # Above this many students the first session MIP is skipped (2,000 students, 60 s: its root node
 # took 15 s of a 6 s budget and returned the warm start's timetable unchanged).
@@ -212,7 +219,8 @@ def _search_timetable(
 ) -> tuple[Timetable | None, float, bool]:
     """The session MIP and LNS on merged students: (timetable, its merged cost, proven infeasible)."""
     tracker.enter("session-mip")
-    group = _group_size(len(inst.problem.students), TIMETABLE_UNITS)
+    students = len(inst.problem.students)
+    group = 1 if students <= TIMETABLE_EXACT_UP_TO else _group_size(students, TIMETABLE_UNITS)
     form = build_formulation(inst, make_units(inst, group, mean_costs=MEAN_COSTS))
     for var in form.vars.z.values():
         var.integer = True
@@ -364,7 +372,9 @@ def _start_plan(
         placed = placement_start(inst, timetable, guide, passes=0)
     else:
         roomy = deadline - time.monotonic() > 2 * _mip_overhead_seconds(inst)
-        placed = placement_start(inst, timetable, timetable.guide, passes=1 if roomy else 0)
+        # A guide from single students is the exact model's own picture: followed, not re-seated.
+        exact = timetable.guide is not None and timetable.guide.over_quota >= LP_OVER_QUOTA
+        placed = placement_start(inst, timetable, timetable.guide, passes=1 if roomy and not exact else 0)
     plan = None
     if placed is not None:
         plan = build_plan(inst.index, placed, rooms, status="feasible")

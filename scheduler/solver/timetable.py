@@ -12,6 +12,8 @@ from scheduler.solver.formulation import Variables
 from scheduler.solver.instance import Instance
 from scheduler.solver.units import Unit
 
+# What a seat beyond the picture costs in ``start`` when the picture is the exact model's own.
+EXACT_OVER_QUOTA = 1000
 FALLBACK = ""  # a suggested placement in the fallback pool (the session is picked later)
 
 
@@ -34,7 +36,9 @@ def timetable_from_values(
     guide = None
     if units:
         counts = {key: value for key, var in v.x.items() if (value := values.get(var, 0.0)) > 1e-6}
-        guide = Guide({m.id: u.id for u in units for m in u.members}, counts)
+        # Single students' values are the exact model's picture: followed closely (``start``).
+        single = all(len(u.members) == 1 for u in units)
+        guide = Guide({m.id: u.id for u in units for m in u.members}, counts, EXACT_OVER_QUOTA if single else 10)
     return Timetable(sessions, suggested, guide)
 
 

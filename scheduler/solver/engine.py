@@ -9,7 +9,11 @@
    fractional) started from the warm start's timetable, then large-neighbourhood search (``lns``).
 4. Placement: the exact student MIP on the chosen timetable, one variable per allowed
    (student, offering, block), every rule exact; then fallback sessions and rooms (``extract``).
-   On small schools the time it leaves polishes that plan on the exact model (``polish``).
+   It starts from a complete valid placement (``start``: min-cost flows and repairs) that follows
+   the placement's own LP on big schools (``placement``) and the merged search's picture on
+   small ones; the start is the MIP's incumbent and a candidate plan, so a MIP cut short by the
+   clock returns at least the start, never the warm start. On small schools the time it leaves
+   polishes that plan on the exact model (``polish``).
 5. The better of that plan and the warm start is returned, with the best proven bound, once the
    independent checker (``domain.checker``) confirms it keeps every hard rule.
 When the relaxation is infeasible, or no plan passes the checker, ``explain`` says why.
@@ -19,7 +23,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections import defaultdict
 from collections.abc import Callable
 
 from scheduler.domain.checker import check_plan
@@ -28,13 +31,23 @@ from scheduler.domain.problem import Problem
 from scheduler.solver import lns
 from scheduler.solver.baseline import baseline_plan
 from scheduler.solver.bound import BoundJob
-from scheduler.solver.extract import PlacementError, Timetable, assign_rooms, seat_fallback
+from scheduler.solver.extract import Guide, PlacementError, Timetable, assign_rooms, seat_fallback
 from scheduler.solver.formulation import Formulation, build_formulation
 from scheduler.solver.highs_run import run_highs
 from scheduler.solver.instance import Instance, build_instance
+from scheduler.solver.placement import (
+    LP_OVER_QUOTA,
+    as_suggestion,
+    lp_guide,
+    make_integer,
+    placement_hint,
+    placement_model,
+    read_placements,
+)
 from scheduler.solver.plan_writer import build_plan, infeasible_plan, relative_gap
 from scheduler.solver.polish import polish
 from scheduler.solver.settings import Progress, SolveSettings
+from scheduler.solver.start import placement_start
 from scheduler.solver.timetable import FALLBACK, timetable_from_values, timetable_of_plan
 from scheduler.solver.units import make_units
 
@@ -43,9 +56,15 @@ ProgressCallback = Callable[[Progress], None]
 # Students per merged unit: the bound model stays exact up to this many students ...
 BOUND_EXACT_UP_TO = 10000
 # ... and the timetable model is kept to about this many units (2,000 students, 60 s: 14.0% gap on
-# 300 units, 15.3% on 600; at 600 students exact units sometimes did better, but their LNS leaves
-# students fractional and the exact placement then failed to finish on Riverside).
+# 300 units, 15.3% on 600) ...
 TIMETABLE_UNITS = 300
+# ... except up to this many students, where it keeps one unit per student: exact costs and avoid
+# pairs, so the placement is what the search saw (its values guide the start). 600 students, 30 s,
+# quiet machine, two or three runs per seed: seed 0 7.5-7.7% (merged: 9.0%, and once 15.5% when the
+# merged timetable could not seat an avoid pair), seed 2 7.7-12.2% (merged 11.0% twice), but seed 1
+# 13.7-13.9% (merged 10.8-12.4%). Before the placement had a start, unmerged units did worse
+# (21% against 12.9%): their placement then often did not finish.
+TIMETABLE_EXACT_UP_TO = 1000
 MEAN_COSTS = True
 # Above this many students the first session MIP is skipped (2,000 students, 60 s: its root node
 # took 15 s of a 6 s budget and returned the warm start's timetable unchanged).
@@ -57,6 +76,14 @@ PLACEMENT_SHARE = 0.3  # of the time limit, kept for the exact student placement
 # start returned); at 0.013, 13.3% twice. 5,000 students, 180 s: 15.8% either way.
 PLACEMENT_SECONDS_PER_STUDENT = 0.013
 FIRST_PLACEMENT_SHARE = 0.8  # of the placement time, when the warm start's timetable is next
+# Above this many students the placement's LP guides its start (``placement``): at 2,000 the MIP
+# often does not finish, while the LP does in about 3 s and its start is within 0.2% of the MIP's
+# optimum. At 600 the MIP finishes in about 2 s, and the LP first only took time from polishing.
+LP_GUIDE_ABOVE = 1000
+# Of a placement's time, the most its LP may take (2,000 students: 3-10 s of 9-14; the MIP after an
+# LP-guided start gained at most 0.2%, so the LP gets most of the time; 5,000 students on a loaded
+# machine: 0.6 of the time was not enough).
+LP_SHARE = 0.75
 LNS_SUB_SECONDS = 2.0
 # The placed plan is polished on the exact model (``polish``) when at least this much time is left,
 # on schools up to this size (measured at 600 students, 30 s: the placement ends 5-8 s early and
@@ -192,7 +219,8 @@ def _search_timetable(
 ) -> tuple[Timetable | None, float, bool]:
     """The session MIP and LNS on merged students: (timetable, its merged cost, proven infeasible)."""
     tracker.enter("session-mip")
-    group = _group_size(len(inst.problem.students), TIMETABLE_UNITS)
+    students = len(inst.problem.students)
+    group = 1 if students <= TIMETABLE_EXACT_UP_TO else _group_size(students, TIMETABLE_UNITS)
     form = build_formulation(inst, make_units(inst, group, mean_costs=MEAN_COSTS))
     for var in form.vars.z.values():
         var.integer = True
@@ -204,11 +232,13 @@ def _search_timetable(
         # warm start anyway: start the LNS from the warm timetable (rooms fixed, an LP) instead.
         for var, value in hint.items():
             var.lower_bound = var.upper_bound = value
+    # With every room fixed the hint says nothing the bounds do not, and HiGHS spends longer
+    # completing it than solving (2,000 students: 5.7 s with it, 2.9 s without).
     result = run_highs(
         form.model,
         seed=settings.seed,
         relative_gap=1e-3,
-        hint=hint,
+        hint=None if rooms_fixed else hint,
         **_mip_limits(settings, seconds, tracker),
     )
     for var in form.vars.z.values():
@@ -238,7 +268,8 @@ def _search_timetable(
             **_fixed_work(settings),
         )
         tracker.done(objective=objective, rounds=rounds)
-    return timetable_from_values(inst, form.vars, values, per_student=group == 1), objective, False
+    timetable = timetable_from_values(inst, form.vars, values, per_student=group == 1, units=form.units)
+    return timetable, objective, False
 
 
 def _best_placed_plan(
@@ -257,35 +288,6 @@ def _best_placed_plan(
         if good or tracker.left() < SAFETY_SECONDS:
             break
     return best
-
-
-def _place(
-    inst: Instance, timetable: Timetable, settings: SolveSettings, tracker: _Tracker, share: float = 1.0
-) -> dict[tuple[str, str], str] | None:
-    """Exact student placement on a fixed timetable (one unit per student), in ``share`` of the
-    time left."""
-    tracker.enter("placement")
-    sessions = {key: [fit for fit in inst.session_classes[key] if fit[0] == c] for key, c in timetable.sessions.items()}
-    form = build_formulation(inst, make_units(inst, 1), sessions)
-    # A session of the timetable may still stay empty (it then does not run), so rooms stay 0/1.
-    for var in [*form.vars.z.values(), *form.vars.placement_vars()]:
-        var.integer = True
-    limits = _mip_limits(settings, max(1.0, (tracker.left() - _finishing_seconds(inst)) * share), tracker)
-    hint = _placement_hint(inst, form, timetable)
-    result = run_highs(form.model, seed=settings.seed, relative_gap=1e-4, hint=hint, **limits)
-    tracker.done(objective=result.objective, bound=result.bound)
-    if not result.feasible:
-        return None
-    placements: dict[tuple[str, str], str] = {}
-    for (student, offering, block), var in form.vars.x.items():
-        if result.values[var] > 0.5:
-            placements[(student, block)] = offering
-    pooled: dict[str, list[str]] = defaultdict(list)
-    for (student, block), var in form.vars.fb.items():
-        if result.values[var] > 0.5:
-            pooled[block].append(student)
-    placements.update(seat_fallback(inst, timetable, pooled))
-    return placements
 
 
 def solve(problem: Problem, settings: SolveSettings | None = None, on_progress: ProgressCallback | None = None) -> Plan:
@@ -310,35 +312,85 @@ def solve(problem: Problem, settings: SolveSettings | None = None, on_progress: 
     return _finish(candidates, warm, settings, tracker)
 
 
-def _placement_hint(inst: Instance, form: Formulation, timetable: Timetable) -> dict | None:
-    """The timetable's suggested placement as a MIP start (the warm start's is a valid one, so a
-    placement cut short by the clock is still no worse than the warm start)."""
-    suggested = timetable.suggested
-    if not suggested:
-        return None
-    hint = {var: float(suggested.get((s, b)) == o) for (s, o, b), var in form.vars.x.items()}
-    hint |= {var: float(suggested.get(key) == FALLBACK) for key, var in form.vars.fb.items()}
-    used = {(o, b) for (_, b), o in suggested.items()}
-    fallbacks = {o.id for o in inst.index.fallback_offerings}
-    for (o, b, _), var in form.vars.z.items():
-        hint[var] = float((o, b) in used or o in fallbacks)
-    return hint
-
-
 def _placed_plan(
     inst: Instance, timetable: Timetable, settings: SolveSettings, tracker: _Tracker, share: float = 1.0
 ) -> Plan | None:
-    """The plan of the exact placement on ``timetable``, or None when it cannot seat everyone."""
+    """The best plan on ``timetable`` in ``share`` of the time left: its LP-guided start (``start``
+    following ``placement.lp_guide``; the merged search's picture when the LP does not finish),
+    then the exact MIP started from it. The start is the MIP's incumbent, so a MIP cut short by
+    the clock still returns at least the start; None only when nothing seats everyone."""
+    deadline = time.monotonic() + max(1.0, (tracker.left() - _finishing_seconds(inst)) * share)
     try:
-        placements = _place(inst, timetable, settings, tracker, share)
         rooms = assign_rooms(inst, timetable)
     except PlacementError:
         return None
-    if placements is None:
-        return None
-    plan = build_plan(inst.index, placements, rooms, status="feasible")
+    tracker.enter("placement-model")
+    form = placement_model(inst, timetable)
+    guide, relaxed = None, None
+    if len(inst.problem.students) > LP_GUIDE_ABOVE:
+        seconds = max(0.5, (deadline - time.monotonic()) * LP_SHARE)
+        guide, relaxed = lp_guide(inst, form, seconds=seconds, seed=settings.seed)
+    tracker.done(objective=relaxed)
+    start, suggested = _start_plan(inst, timetable, rooms, tracker, guide, deadline)
+    tracker.enter("placement")
+    make_integer(form)
+    hint = placement_hint(inst, form, suggested or timetable.suggested)
+    # The MIP's own share of what is left (as before the start existed), not what the LP and the
+    # start left of the stage's first budget: at 600 students the MIP needs 2-6 s after them.
+    left = (tracker.left() - _finishing_seconds(inst)) * share
+    result = None
+    if start is None or left >= _mip_overhead_seconds(inst):
+        limits = _mip_limits(settings, max(1.0, left), tracker)
+        result = run_highs(form.model, seed=settings.seed, relative_gap=1e-4, hint=hint, **limits)
+    tracker.done(objective=None if result is None else result.objective, bound=None if result is None else result.bound)
+    plans = [start]
+    if result is not None and result.feasible:
+        try:
+            placements = read_placements(inst, timetable, form, result.values)
+            plans.append(build_plan(inst.index, placements, rooms, status="feasible"))
+            tracker.found(plans[-1].objective)
+        except PlacementError:
+            pass
+    found = [p for p in plans if p is not None]
+    return min(found, key=lambda p: p.objective or 0.0) if found else None
+
+
+def _start_plan(
+    inst: Instance,
+    timetable: Timetable,
+    rooms: dict[tuple[str, str], str],
+    tracker: _Tracker,
+    guide: Guide | None,
+    deadline: float,
+) -> tuple[Plan | None, dict[tuple[str, str], str]]:
+    """The start (``start``) as a checked plan and in the models' terms, following the LP when
+    there is one (no re-seating pass: it undid the LP's cross-block choices, +2.3% at 2,000
+    students), else the merged picture, re-seated once when there is time for it. Empty when the
+    start cannot seat everyone."""
+    tracker.enter("placement-start")
+    if guide is not None:
+        placed = placement_start(inst, timetable, guide, passes=0)
+    else:
+        roomy = deadline - time.monotonic() > 2 * _mip_overhead_seconds(inst)
+        # A guide from single students is the exact model's own picture: followed, not re-seated.
+        exact = timetable.guide is not None and timetable.guide.over_quota >= LP_OVER_QUOTA
+        placed = placement_start(inst, timetable, timetable.guide, passes=1 if roomy and not exact else 0)
+    plan = None
+    if placed is not None:
+        plan = build_plan(inst.index, placed, rooms, status="feasible")
+        if check_plan(inst.problem, plan):
+            plan = None  # a bug in the start: never hand it on
+    tracker.done(objective=None if plan is None else plan.objective)
+    if plan is None or placed is None:
+        return None, {}
     tracker.found(plan.objective)
-    return plan
+    return plan, as_suggestion(inst, placed)
+
+
+def _mip_overhead_seconds(inst: Instance) -> float:
+    """Below this much time a placement MIP cannot even finish its presolve and read its start
+    (2,000 students: 3.2 s on a loaded machine): the start is then the answer."""
+    return 1.0 + len(inst.problem.students) / 1000
 
 
 def _finishing_seconds(inst: Instance) -> float:

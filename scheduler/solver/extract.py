@@ -20,12 +20,29 @@ class PlacementError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Guide:
+    """The timetable search's merged placement: student -> group, and (group, offering, block) ->
+    how many of the group's students it placed there (fractional)."""
+
+    group_of: Mapping[str, str] = field(default_factory=dict)
+    counts: Mapping[tuple[str, str, str], float] = field(default_factory=dict)
+    # Cost of a seat beyond the picture: small for a merged picture (mean costs, only a sketch),
+    # large for an exact model's LP (near-integral, and what the exact MIP would do).
+    over_quota: int = 10
+
+    def quota(self, student: str, offering: str, block: str) -> float:
+        return self.counts.get((self.group_of.get(student, student), offering, block), 0.0)
+
+
+@dataclass(frozen=True)
 class Timetable:
     """Sessions chosen: (offering, block) -> space class id; with a suggested placement
-    ((student, block) -> offering) when one is known, to start the exact placement from."""
+    ((student, block) -> offering) when one is known, to start the exact placement from, and the
+    merged search's picture (``guide``) when the timetable came from merged students."""
 
     sessions: Mapping[tuple[str, str], int]
     suggested: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    guide: Guide | None = None
 
 
 def assign_rooms(inst: Instance, timetable: Timetable) -> dict[tuple[str, str], str]:

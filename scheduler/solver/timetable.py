@@ -2,29 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from ortools.math_opt.python import mathopt
 
 from scheduler.domain.plan import Plan
-from scheduler.solver.extract import Timetable
+from scheduler.solver.extract import Guide, Timetable
 from scheduler.solver.formulation import Variables
 from scheduler.solver.instance import Instance
+from scheduler.solver.units import Unit
 
+# What a seat beyond the picture costs in ``start`` when the picture is the exact model's own.
+EXACT_OVER_QUOTA = 1000
 FALLBACK = ""  # a suggested placement in the fallback pool (the session is picked later)
 
 
 def timetable_from_values(
-    inst: Instance, v: Variables, values: Mapping[mathopt.Variable, float], *, per_student: bool = False
+    inst: Instance,
+    v: Variables,
+    values: Mapping[mathopt.Variable, float],
+    *,
+    per_student: bool = False,
+    units: Sequence[Unit] = (),
 ) -> Timetable:
     """Sessions whose room variable is (almost) 1 in an integer solution; with ``per_student``
-    (one unit per student) the students' placements too, as the placement's starting point."""
+    (one unit per student, integer placements) the students' placements too, as the placement's
+    start; with ``units`` the units' (possibly fractional) placements as a guide for ``start``."""
     sessions = {(o, b): c for (o, b, c), var in v.z.items() if values.get(var, 0.0) > 0.5}
     suggested: dict[tuple[str, str], str] = {}
     if per_student:
         suggested = {(u, b): o for (u, o, b), var in v.x.items() if values.get(var, 0.0) > 0.5}
         suggested |= {(u, b): FALLBACK for (u, b), var in v.fb.items() if values.get(var, 0.0) > 0.5}
-    return Timetable(sessions, suggested)
+    guide = None
+    if units:
+        counts = {key: value for key, var in v.x.items() if (value := values.get(var, 0.0)) > 1e-6}
+        # Single students' values are the exact model's picture: followed closely (``start``).
+        single = all(len(u.members) == 1 for u in units)
+        guide = Guide({m.id: u.id for u in units for m in u.members}, counts, EXACT_OVER_QUOTA if single else 10)
+    return Timetable(sessions, suggested, guide)
 
 
 def timetable_of_plan(inst: Instance, plan: Plan) -> Timetable | None:

@@ -37,7 +37,11 @@ def _sqlite_begin_read(connection: Any) -> None:
 
 def make_engine(url: str, *, read_only: bool = False) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # A pool as large as the server's worker threads: opening an SQLite connection (and its
+        # PRAGMAs) for each request beyond a small pool cost more than the query itself.
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20, max_overflow=40
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_read if read_only else _sqlite_begin_write)
         return engine
@@ -53,6 +57,9 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        # An SQLite read in WAL mode takes no lock and crosses no network: it never waits. Callers
+        # may then run a small read inline rather than hand it to a worker thread.
+        self.reads_never_wait = url.startswith("sqlite")
         self.engine = make_engine(url)
         self.read_engine = make_engine(url, read_only=True) if url.startswith("sqlite") else self.engine
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -37,15 +37,34 @@ def serve(
     settings = load_settings()
     base = (settings.public_url or f"http://{host}:{port}").rstrip("/")
     settings = settings.model_copy(update={"public_url": base})  # calendar and roster links use it
-    app = create_app(settings)
     if demo:
         if not demo_school.is_file():
             typer.echo(f"--demo-school: no such file {demo_school}", err=True)
             raise typer.Exit(EXIT_BAD_INPUT)
+        settings = _feeds_reach_the_demo_week(settings, demo_school)
+    app = create_app(settings)
+    if demo:
         upgrade(settings.database_url)
         _announce_demo(settings, demo_school, base)
     typer.echo(f"Flexblock API on {base}  (OpenAPI docs: {base}/docs; database: {_safe(settings.database_url)})")
     uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def _feeds_reach_the_demo_week(settings, fixture: Path):
+    """The example school's week is a fixed date: widen the feeds' window back to it, so the demo's
+    calendar links show its plan whatever today's date is."""
+    import datetime as dt
+    import json
+
+    try:
+        blocks = json.loads(fixture.read_text(encoding="utf-8"))["blocks"]
+        first = min(dt.date.fromisoformat(b["date"]) for b in blocks)
+    except (ValueError, KeyError, TypeError):
+        return settings  # the demo's own loading reports what is wrong with the file
+    weeks_ago = (dt.date.today() - first).days // 7 + 1
+    if weeks_ago > settings.feed_weeks_back:
+        return settings.model_copy(update={"feed_weeks_back": min(weeks_ago, 520)})
+    return settings
 
 
 def _safe(url: str) -> str:
@@ -81,6 +100,11 @@ def _announce_demo(settings, fixture: Path, base: str) -> None:
         f"  {api}/weeks/{week}/plans",
         f"  {api}/weeks/{week}/students/{demo.student}/schedule",
         f"  {api}/weeks/{week}/staff/{demo.teacher}/sessions",
+        *(
+            [f"  {demo.calendar}  (student {demo.student}'s calendar: subscribe in any calendar app)"]
+            if demo.calendar
+            else []
+        ),
         "Try: curl -H 'Authorization: Bearer <token>' <url>",
     ]
     typer.echo("\n".join(lines))

@@ -14,9 +14,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from scheduler.services import jobs, schools
+from scheduler.services import calendar_links, jobs, schools
 from scheduler.services.actors import Actor
 from scheduler.services.auth import create_user, rotate_token
+from scheduler.services.calendar_publish import FeedOptions
 from scheduler.services.plans import published_row
 from scheduler.settings import ServiceSettings
 from scheduler.storage import problems as store
@@ -34,6 +35,7 @@ class Demo:
     teacher: str
     tokens: dict[str, str]  # role -> token
     job_id: str | None
+    calendar: str | None  # the demo student's calendar subscription link (webcal://)
 
 
 def _demo_token(session, role: str, school: str, subject: str | None) -> str:
@@ -62,10 +64,25 @@ def seed_demo(database: Database, settings: ServiceSettings, fixture: Path) -> D
             "teacher": _demo_token(session, "teacher", key, teacher),
             "student": _demo_token(session, "student", key, student),
         }
+        calendar = _demo_calendar(session, settings, key, student)
         job_id = None
         if published_row(session, row, week) is None:
             job, _ = jobs.create_job(
                 session, SYSTEM, settings, key, week, time_limit=None, seed=0, idempotency_key=None, publish=True
             )
             job_id = job.id
-    return Demo(key, week, student, teacher, tokens, job_id)
+    return Demo(key, week, student, teacher, tokens, job_id, calendar)
+
+
+def _demo_calendar(session, settings: ServiceSettings, school: str, student: str) -> str | None:
+    """A fresh subscription link to the demo student's feed (the last start's link is revoked)."""
+    if settings.public_url is None:
+        return None
+    for link in calendar_links.list_links(session, SYSTEM, school, "students", student):
+        if link.label == "demo":
+            calendar_links.revoke_link(session, SYSTEM, school, link.id)
+    options = FeedOptions(refresh=dt.timedelta(minutes=settings.feed_refresh_minutes))
+    issued = calendar_links.create_link(
+        session, SYSTEM, school, "students", student, label="demo", base_url=settings.public_url, options=options
+    )
+    return issued.webcal_url

@@ -59,6 +59,7 @@ def create_app(settings: ServiceSettings | None = None, *, migrate: bool = True)
         database = Database(settings.database_url)
         feeds = feed_options(settings)
         feed_cache = FeedCache(ttl=settings.feed_cache_seconds)
+        feed_cache.watch(database)
         runner = JobRunner(database, settings, feeds, on_published=feed_cache.forget)
         app.state.settings, app.state.database, app.state.runner = settings, database, runner
         app.state.feed_options, app.state.feed_cache = feeds, feed_cache

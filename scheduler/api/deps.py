@@ -14,7 +14,6 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from scheduler.api.feed_cache import FeedCache
 from scheduler.services.actors import Actor
 from scheduler.services.auth import authenticate
 from scheduler.services.calendar_publish import FeedOptions
@@ -37,10 +36,6 @@ def get_feed_options(request: Request) -> FeedOptions:
     return request.app.state.feed_options
 
 
-def get_feed_cache(request: Request) -> FeedCache:
-    return request.app.state.feed_cache
-
-
 def get_runner(request: Request) -> JobRunner:
     return request.app.state.runner
 
@@ -54,7 +49,6 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
 RunnerDep = Annotated[JobRunner, Depends(get_runner)]
 FeedOptionsDep = Annotated[FeedOptions, Depends(get_feed_options)]
-FeedCacheDep = Annotated[FeedCache, Depends(get_feed_cache)]
 
 
 def get_actor(

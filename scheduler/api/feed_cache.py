@@ -5,8 +5,9 @@ each link's validators (which feed, its ETag) answers those 304s without a datab
 keeping recent bodies by (feed, ETag) answers full fetches too. An ETag names exact bytes, so a body
 kept under it is never stale; only the link -> validators entries can be, and they are dropped:
 
-- after every commit that can change a feed or a link in this process (publishing, a reservation,
-  revoking or rotating a link: ``forget_after_commit``), and when a solve process publishes;
+- after every write this process commits (``watch``: publishing, a reservation, revoking or
+  rotating a link, and writes that change no feed, which are rare next to feed polls), and when a
+  solve process publishes;
 - in any case after ``ttl`` seconds (a change made outside this process shows within that time).
 
 A lookup that began before a drop is not kept (the generation check), so a revoked link never
@@ -20,9 +21,9 @@ import time
 from collections import OrderedDict
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from scheduler.services.calendar_links import FeedHeadline
+from scheduler.storage.database import Database
 
 DEFAULT_TTL_SECONDS = 5.0
 DEFAULT_MAX_BYTES = 32_000_000
@@ -79,8 +80,8 @@ class FeedCache:
             self._generation += 1
             self._headlines.clear()
 
-    def forget_after_commit(self, session: Session) -> None:
-        """Drop the validators once ``session``'s transaction has committed its change, and also at
-        once, so no lookup that starts in between is kept."""
-        self.forget()
-        event.listen(session, "after_commit", lambda _session: self.forget(), once=True)
+    def watch(self, database: Database) -> None:
+        """Drop the validators after every write transaction of ``database`` commits. A lookup that
+        read the old state and ends after the commit is not kept (the generation moved on); one
+        that ended before it is dropped by it."""
+        event.listen(database.sessions, "after_commit", lambda _session: self.forget())

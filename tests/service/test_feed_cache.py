@@ -30,3 +30,23 @@ def test_validators_expire_and_bodies_stay_within_their_budget() -> None:
         cache.keep_body(feed_id, "etag", bytes(100))
     assert cache.body(0, "etag") is None and cache.body(9, "etag") == bytes(100)  # oldest dropped first
     assert cache.body(9, "other-etag") is None  # a body is only ever served under its own ETag
+
+
+def test_a_committed_write_drops_the_validators(database_url: str) -> None:
+    from scheduler.storage.database import Database
+    from scheduler.storage.migrate import upgrade
+
+    upgrade(database_url)
+    database = Database(database_url)
+    try:
+        cache = FeedCache()
+        cache.watch(database)
+        cache.remember("digest", HEADLINE, cache.generation)
+        with database.transaction(read_only=True):
+            pass
+        assert cache.headline("digest") == HEADLINE  # a read commits nothing a feed depends on
+        with database.transaction():
+            pass
+        assert cache.headline("digest") is None
+    finally:
+        database.dispose()

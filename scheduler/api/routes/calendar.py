@@ -171,16 +171,11 @@ def list_links(session: SessionDep, actor: ActorDep, school: str, kind: FeedKind
 
 
 @router.post("/{link_id}/rotate", status_code=status.HTTP_201_CREATED, summary="Replace a link with a new one")
-def rotate_link(
-    request: Request, session: SessionDep, actor: ActorDep, base_url: BaseUrlDep, school: str, link_id: str
-) -> LinkIssued:
-    issued = links.rotate_link(session, actor, school, link_id, base_url=base_url)
-    request.app.state.feed_cache.forget_after_commit(session)
-    return _issued(issued)
+def rotate_link(session: SessionDep, actor: ActorDep, base_url: BaseUrlDep, school: str, link_id: str) -> LinkIssued:
+    return _issued(links.rotate_link(session, actor, school, link_id, base_url=base_url))
 
 
 @router.delete("/{link_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke a link (its address gives 404)")
-def revoke_link(request: Request, session: SessionDep, actor: ActorDep, school: str, link_id: str) -> Response:
+def revoke_link(session: SessionDep, actor: ActorDep, school: str, link_id: str) -> Response:
     links.revoke_link(session, actor, school, link_id)
-    request.app.state.feed_cache.forget_after_commit(session)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from scheduler.api.deps import ActorDep, FeedCacheDep, FeedOptionsDep, SessionDep
+from scheduler.api.deps import ActorDep, FeedOptionsDep, SessionDep
 from scheduler.domain.plan import Plan
 from scheduler.domain.problem import EntityId
 from scheduler.services import plans as service
@@ -88,12 +88,8 @@ def get_plan(session: SessionDep, actor: ActorDep, school: str, plan_id: int) ->
 
 
 @router.post("/plans/{plan_id}/publish", summary="Publish this version (retires the week's published one)")
-def publish_plan(
-    session: SessionDep, actor: ActorDep, feeds: FeedOptionsDep, cache: FeedCacheDep, school: str, plan_id: int
-) -> PlanVersion:
-    published = service.publish(session, actor, school, plan_id, feeds)
-    cache.forget_after_commit(session)
-    return _version(published)
+def publish_plan(session: SessionDep, actor: ActorDep, feeds: FeedOptionsDep, school: str, plan_id: int) -> PlanVersion:
+    return _version(service.publish(session, actor, school, plan_id, feeds))
 
 
 @router.get("/plans/{old}/diff/{new}", summary="Students whose session differs between two versions")

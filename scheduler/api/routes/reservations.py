@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
-from scheduler.api.deps import ActorDep, FeedCacheDep, FeedOptionsDep, SessionDep
+from scheduler.api.deps import ActorDep, FeedOptionsDep, SessionDep
 from scheduler.domain.problem import EntityId
 from scheduler.services import reservations as service
 from scheduler.services.reservation_models import ReservationRequest, ReservationSettings
@@ -97,13 +97,11 @@ def create_reservation(
     session: SessionDep,
     actor: ActorDep,
     feeds: FeedOptionsDep,
-    cache: FeedCacheDep,
     school: str,
     body: ReservationRequest,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ReservationPublic:
     view, _created = service.create_reservation(session, actor, school, body, idempotency_key, feeds=feeds)
-    cache.forget_after_commit(session)
     public = _public(request, school, view)
     if public.status == "pending":
         response.status_code = status.HTTP_202_ACCEPTED
@@ -139,12 +137,10 @@ def cancel_reservation(
     session: SessionDep,
     actor: ActorDep,
     feeds: FeedOptionsDep,
-    cache: FeedCacheDep,
     school: str,
     reservation_id: str,
 ) -> ReservationPublic:
     view = service.cancel(session, actor, school, reservation_id, feeds=feeds)
-    cache.forget_after_commit(session)
     return _public(request, school, view)
 
 
@@ -154,13 +150,11 @@ def approve_reservation(
     session: SessionDep,
     actor: ActorDep,
     feeds: FeedOptionsDep,
-    cache: FeedCacheDep,
     school: str,
     reservation_id: str,
     body: Decision | None = None,
 ) -> ReservationPublic:
     body = body or Decision()
-    cache.forget_after_commit(session)
     view = service.approve(session, actor, school, reservation_id, feeds=feeds, override=body.override, note=body.note)
     return _public(request, school, view)
 

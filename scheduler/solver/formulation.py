@@ -38,6 +38,8 @@ class Variables:
     by_unit: dict[str, list[tuple[str, str, Var]]] = field(default_factory=lambda: defaultdict(list))
     by_session: dict[Key, list[tuple[Unit, Var]]] = field(default_factory=lambda: defaultdict(list))
     fb_by_unit: dict[str, list[Var]] = field(default_factory=lambda: defaultdict(list))
+    # unit -> how many of its members get none of their choices (only units that may pay for it)
+    no_choice: dict[str, Var] = field(default_factory=dict)
 
     def seat_terms(self, key: Key, sign: float = 1.0) -> list[Term]:
         return [(var, sign * seats) for seats, var in self.seats[key]]
@@ -296,6 +298,7 @@ def _objective(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
             wanted = {offering for student in members for offering in student.choices}
             chosen = [var for o, _, var in v.by_unit.get(unit.id, []) if o in wanted]
             nc = b.var(0, len(members))
+            v.no_choice[unit.id] = nc
             b.row([(nc, 1.0), *_ones(chosen)], lb=float(len(members)))
             b.cost(nc, policy.no_choice)
     b.offset = -float(sum(student_ideal(inst.index, s) for s in inst.problem.students))

@@ -43,7 +43,7 @@ def polish(
     values |= {var: float(placed.get(key) == FALLBACK) for key, var in form.vars.fb.items()}
     # Everything fixed: the incumbent's cost and its auxiliary variables, as a complete start.
     original = {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()}
-    lns.fix_outside(form, set(), set(), values, original)
+    lns.fix_outside(form, lns.Move(set(), set()), values, original)
     start = run_highs(form.model, seconds=max(0.5, deadline - time.monotonic()), seed=seed)
     lns.release(form, original)
     if not start.feasible or start.objective is None:

@@ -1,0 +1,85 @@
+"""The timetable search's aimed move: a student left without a choice gets one when a plan allows it."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from conftest import FIXTURES
+
+from scheduler.domain.loading import load_problem
+from scheduler.domain.problem import Problem
+from scheduler.solver import lns
+from scheduler.solver.formulation import Formulation, build_formulation
+from scheduler.solver.highs_run import run_highs
+from scheduler.solver.instance import Instance, build_instance
+from scheduler.solver.units import make_units
+
+
+def _school() -> Problem:
+    """The tiny school, with Dev choosing art alone and free on Wednesday alone."""
+    problem = load_problem(FIXTURES / "tiny-school.json")
+    dev = {"choices": ["art"], "unavailable": ["mon", "tue"]}
+    students = [s.model_copy(update=dev) if s.id == "s-4" else s for s in problem.students]
+    return problem.model_copy(update={"students": students})
+
+
+def _exact(inst: Instance) -> Formulation:
+    form = build_formulation(inst, make_units(inst, 1))
+    for var in [*form.vars.z.values(), *form.vars.placement_vars()]:
+        var.integer = True
+    return form
+
+
+@pytest.fixture
+def stuck() -> tuple[Instance, Formulation, dict, float]:
+    """An incumbent with art's two sessions on Monday and Tuesday: Dev gets none of his choices."""
+    inst = build_instance(_school())
+    form = _exact(inst)
+    for (offering, block, _), var in form.vars.z.items():
+        if offering == "art" and block == "wed":
+            var.upper_bound = 0.0
+    for block in ("mon", "tue"):
+        form.vars.runs[("art", block)].lower_bound = 1.0
+    result = run_highs(form.model, seconds=10, seed=0)
+    assert result.feasible and result.objective is not None
+    for var in form.vars.z.values():
+        var.lower_bound, var.upper_bound = 0.0, 1.0
+    for block in ("mon", "tue"):
+        form.vars.runs[("art", block)].lower_bound = 0.0
+    assert result.values[form.vars.no_choice["s-4"]] == pytest.approx(1.0)
+    return inst, form, dict(result.values), result.objective
+
+
+def test_the_move_frees_the_open_block_the_choices_and_their_students(stuck) -> None:
+    inst, form, values, _ = stuck
+    move = lns._no_choice_neighbourhood(inst, form, targets=2, offerings=2)(random.Random(0), values)
+    assert move is not None
+    assert move.blocks == {"wed"}
+    assert {("art", "mon"), ("art", "tue"), ("art", "wed")} <= move.sessions
+    in_art = {u for (u, o, _), var in form.vars.x.items() if o == "art" and values[var] > 0.5}
+    assert {"s-4", *in_art} <= move.units
+
+
+def test_solving_the_move_alone_gives_the_student_a_choice(stuck) -> None:
+    inst, form, values, objective = stuck
+    move = lns._no_choice_neighbourhood(inst, form, targets=2, offerings=2)(random.Random(0), values)
+    original = {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()}
+    lns.fix_outside(form, move, values, original)
+    result = run_highs(form.model, seconds=10, seed=0, hint=values)
+    lns.release(form, original)
+    assert result.feasible and result.objective is not None
+    assert result.values[form.vars.no_choice["s-4"]] == pytest.approx(0.0)
+    assert result.objective < objective
+    # Art now runs on Wednesday, within its two sessions a week.
+    running = {b for (o, b), y in form.vars.runs.items() if o == "art" and result.values[y] > 0.5}
+    assert "wed" in running and len(running) <= 2
+
+
+def test_nothing_to_aim_at_gives_no_move() -> None:
+    inst = build_instance(_school())
+    form = _exact(inst)
+    result = run_highs(form.model, seconds=10, seed=0)
+    assert result.values[form.vars.no_choice["s-4"]] == pytest.approx(0.0)
+    pick = lns._no_choice_neighbourhood(inst, form, targets=2, offerings=2)
+    assert pick(random.Random(0), result.values) is None

@@ -153,9 +153,11 @@ def improve(
     start would be a MIP of its own), else only the rooms.
     """
     rng = random.Random(seed)
-    aimed = _no_choice_neighbourhood(inst, form, NO_CHOICE_TARGETS, NO_CHOICE_OFFERINGS)
     single = _block_neighbourhood(inst, 1)
-    moves = [aimed, single, _staff_neighbourhood(inst, 0.4, 2), _block_neighbourhood(inst, 2)]
+    moves = [single, _staff_neighbourhood(inst, 0.4, 2), _block_neighbourhood(inst, 2)]
+    if all(unit.single is not None for unit in form.units):
+        # Merged units' open blocks are most of the week: aimed moves are for single students.
+        moves.insert(0, _no_choice_neighbourhood(inst, form, NO_CHOICE_TARGETS, NO_CHOICE_OFFERINGS))
     original = {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()}
     rounds = 0
     try:

@@ -146,3 +146,14 @@ def test_previous_plan_is_mostly_kept_after_a_teacher_falls_ill() -> None:
 
 def problem_kind(problem: Problem, offering_id: str) -> str:
     return next(o.kind for o in problem.offerings if o.id == offering_id)
+
+
+def test_a_warm_timetable_the_model_cannot_place_falls_back_to_the_session_mip(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Rooms fixed to a timetable that seats nobody (every session closed) make the first LP
+    # infeasible; that proves nothing about the week, so the session MIP must run and solve it.
+    problem = generate_school(150, seed=4)
+    monkeypatch.setattr(engine, "_hint_from", lambda inst, form, warm: dict.fromkeys(form.vars.z.values(), 0.0))
+    plan = solve(problem, SolveSettings(time_limit=8, seed=4))
+    assert_valid(problem, plan)
+    stages = [s["stage"] for s in plan.engine["stages"]]  # type: ignore[index]
+    assert "warm-timetable" in stages and "session-mip" in stages

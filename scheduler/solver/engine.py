@@ -5,8 +5,10 @@
 2. Bound (second core): the LP relaxation of the whole week (``bound``) on PDLP, its last dual
    iterate turned into a proven Lagrangian bound (``dual_bound``). Students are merged into small
    groups on big schools; merging is a relaxation, so the bound stays valid.
-3. Timetable (this core): a session MIP on a coarser merged model (rooms integer, students
-   fractional) started from the warm start's timetable, then large-neighbourhood search (``lns``).
+3. Timetable (this core): the warm start's timetable with its students re-placed on the timetable
+   model (rooms integer, students fractional; one unit per student up to 1,000 students, merged
+   groups above), or on small schools a session MIP started from it; then large-neighbourhood
+   search (``lns``), which also aims at students left without any choice.
 4. Placement: the exact student MIP on the chosen timetable, one variable per allowed
    (student, offering, block), every rule exact; then fallback sessions and rooms (``extract``).
    It starts from a complete valid placement (``start``: min-cost flows and repairs) that follows
@@ -33,7 +35,7 @@ from scheduler.solver.baseline import baseline_plan
 from scheduler.solver.bound import BoundJob
 from scheduler.solver.extract import Guide, PlacementError, Timetable, assign_rooms, seat_fallback
 from scheduler.solver.formulation import Formulation, build_formulation
-from scheduler.solver.highs_run import run_highs
+from scheduler.solver.highs_run import RunResult, run_highs
 from scheduler.solver.instance import Instance, build_instance
 from scheduler.solver.placement import (
     LP_OVER_QUOTA,
@@ -66,9 +68,13 @@ TIMETABLE_UNITS = 300
 # (21% against 12.9%): their placement then often did not finish.
 TIMETABLE_EXACT_UP_TO = 1000
 MEAN_COSTS = True
-# Above this many students the first session MIP is skipped (2,000 students, 60 s: its root node
-# took 15 s of a 6 s budget and returned the warm start's timetable unchanged).
-SESSION_MIP_UP_TO = 1000
+# Above this many students the first session MIP is skipped: the search starts from the warm
+# start's timetable with its students re-placed (an LP, under a second at 600 students). On
+# generated schools of 40 (0.8 s and 3 s), 120, 250, 400 and 600 students (3 s, 4 s; 3 seeds at
+# 600) and 2,000 (root node 15 s of a 6 s budget) the session MIP returned that same timetable at
+# the same cost; the time goes to the neighbourhood search instead. Below it, the MIP can still
+# prove a small week optimal.
+SESSION_MIP_UP_TO = 100
 SESSION_SHARE = 0.1  # of the time limit, for the first session MIP
 PLACEMENT_SHARE = 0.3  # of the time limit, kept for the exact student placement ...
 # ... or this much per student when more (its root LP is long). 2,000 students, 60 s: at 0.01 the
@@ -179,7 +185,10 @@ def _warm_start(problem: Problem, settings: SolveSettings, tracker: _Tracker) ->
     return warm
 
 
-def _start_bound(inst: Instance, settings: SolveSettings, tracker: _Tracker) -> BoundJob:
+def _start_bound(inst: Instance, settings: SolveSettings, tracker: _Tracker) -> tuple[BoundJob, Formulation | None]:
+    """The bound process, started on the LP of the week, and that model when the timetable search
+    can reuse it (one unit per student in both: mean costs then change nothing; the child has its
+    own copy of the model)."""
     tracker.enter("bound-model")
     students = len(inst.problem.students)
     group = 1 if students <= BOUND_EXACT_UP_TO else _group_size(students, BOUND_EXACT_UP_TO)
@@ -187,7 +196,7 @@ def _start_bound(inst: Instance, settings: SolveSettings, tracker: _Tracker) -> 
     margin = BOUND_MARGIN_SECONDS + BOUND_MARGIN_SHARE * settings.time_limit
     job = BoundJob(form.model, seconds=max(1.0, tracker.left() - margin)).start()
     tracker.done(group_size=group, rows=form.model.get_num_linear_constraints())
-    return job
+    return job, form if group == 1 and students <= TIMETABLE_EXACT_UP_TO else None
 
 
 def _hint_from(inst: Instance, form: Formulation, warm: Plan) -> dict | None:
@@ -198,13 +207,15 @@ def _hint_from(inst: Instance, form: Formulation, warm: Plan) -> dict | None:
     return {var: float(running.get((o, b)) == c) for (o, b, c), var in form.vars.z.items()}
 
 
-def _timetables(inst: Instance, warm: Plan, settings: SolveSettings, tracker: _Tracker) -> tuple[list[Timetable], bool]:
+def _timetables(
+    inst: Instance, warm: Plan, settings: SolveSettings, tracker: _Tracker, bound_form: Formulation | None
+) -> tuple[list[Timetable], bool]:
     """Timetables to place students on, most promising first, and whether the data was proven
     infeasible. The warm start's own sessions are always among them: re-placing its students
     exactly never does worse than the warm start, and on schools too big for the session MIP
     within the limit it is the better timetable."""
     own = timetable_of_plan(inst, warm) if warm.sessions else None
-    found, objective, infeasible = _search_timetable(inst, warm, settings, tracker)
+    found, objective, infeasible = _search_timetable(inst, warm, settings, tracker, bound_form)
     if found is None:
         return [t for t in (own,) if t is not None], infeasible
     # The merged model's cost is a relaxation of the exact one: when it is no better than the warm
@@ -215,40 +226,40 @@ def _timetables(inst: Instance, warm: Plan, settings: SolveSettings, tracker: _T
 
 
 def _search_timetable(
-    inst: Instance, warm: Plan, settings: SolveSettings, tracker: _Tracker
+    inst: Instance, warm: Plan, settings: SolveSettings, tracker: _Tracker, bound_form: Formulation | None
 ) -> tuple[Timetable | None, float, bool]:
-    """The session MIP and LNS on merged students: (timetable, its merged cost, proven infeasible)."""
-    tracker.enter("session-mip")
+    """The first timetable (the warm start's, or the session MIP's on small schools) and LNS on
+    (possibly merged) students: (timetable, its model cost, proven infeasible)."""
     students = len(inst.problem.students)
     group = 1 if students <= TIMETABLE_EXACT_UP_TO else _group_size(students, TIMETABLE_UNITS)
-    form = build_formulation(inst, make_units(inst, group, mean_costs=MEAN_COSTS))
+    tracker.enter("timetable-model")
+    form = bound_form or build_formulation(inst, make_units(inst, group, mean_costs=MEAN_COSTS))
     for var in form.vars.z.values():
         var.integer = True
-    seconds = min(settings.time_limit * SESSION_SHARE, tracker.left() * 0.5)
+    tracker.done(group_size=group)
     hint = _hint_from(inst, form, warm)
-    rooms_fixed = bool(hint) and len(inst.problem.students) > SESSION_MIP_UP_TO
+    result: RunResult | None = None
+    rooms_fixed = bool(hint) and students > SESSION_MIP_UP_TO
     if rooms_fixed:
-        # On big schools the session MIP's root node alone outlasts its budget and it returns the
-        # warm start anyway: start the LNS from the warm timetable (rooms fixed, an LP) instead.
-        for var, value in hint.items():
-            var.lower_bound = var.upper_bound = value
-    # With every room fixed the hint says nothing the bounds do not, and HiGHS spends longer
-    # completing it than solving (2,000 students: 5.7 s with it, 2.9 s without).
-    result = run_highs(
-        form.model,
-        seed=settings.seed,
-        relative_gap=1e-3,
-        hint=None if rooms_fixed else hint,
-        **_mip_limits(settings, seconds, tracker),
-    )
-    for var in form.vars.z.values():
-        var.lower_bound, var.upper_bound = 0.0, 1.0
+        tracker.enter("warm-timetable")
+        result = _place_on_fixed_rooms(form, hint, settings, tracker)
+        rooms_fixed = result.feasible
+        tracker.done(objective=result.objective)
+    if result is None or not rooms_fixed:
+        # Small schools, no warm timetable, or one the model cannot place (then only the session
+        # MIP can say whether the week is infeasible).
+        tracker.enter("session-mip")
+        seconds = min(settings.time_limit * SESSION_SHARE, tracker.left() * 0.5)
+        result = run_highs(
+            form.model, seed=settings.seed, relative_gap=1e-3, hint=hint, **_mip_limits(settings, seconds, tracker)
+        )
     # Valid for the whole week when it is a relaxation of it: exact or cheapest-member costs, and
     # every room free (with the warm start's rooms fixed it only bounds that timetable).
     relaxation = (group == 1 or not MEAN_COSTS) and not rooms_fixed
     if relaxation:
         tracker.proved(result.bound)
-    tracker.done(group_size=group, objective=result.objective, bound=result.bound)
+    if not rooms_fixed:
+        tracker.done(objective=result.objective, bound=result.bound)
     if not result.feasible:
         return None, math.inf, result.infeasible
     values, objective = result.values, result.objective or 0.0
@@ -270,6 +281,19 @@ def _search_timetable(
         tracker.done(objective=objective, rounds=rounds)
     timetable = timetable_from_values(inst, form.vars, values, per_student=group == 1, units=form.units)
     return timetable, objective, False
+
+
+def _place_on_fixed_rooms(form: Formulation, hint: dict, settings: SolveSettings, tracker: _Tracker) -> RunResult:
+    """The warm start's timetable with its students re-placed on the model (an LP: rooms fixed).
+    With every room fixed the hint says nothing the bounds do not, and HiGHS spends longer
+    completing it than solving (2,000 students: 5.7 s with it, 2.9 s without)."""
+    for var, value in hint.items():
+        var.lower_bound = var.upper_bound = value
+    try:
+        return run_highs(form.model, seed=settings.seed, **_mip_limits(settings, tracker.left() * 0.5, tracker))
+    finally:
+        for var in form.vars.z.values():
+            var.lower_bound, var.upper_bound = 0.0, 1.0
 
 
 def _best_placed_plan(
@@ -296,8 +320,8 @@ def solve(problem: Problem, settings: SolveSettings | None = None, on_progress: 
     tracker = _Tracker(on_progress, settings.time_limit)
     inst = build_instance(problem)
     warm = _warm_start(problem, settings, tracker)
-    job = _start_bound(inst, settings, tracker)
-    timetables, infeasible = _timetables(inst, warm, settings, tracker)
+    job, bound_form = _start_bound(inst, settings, tracker)
+    timetables, infeasible = _timetables(inst, warm, settings, tracker, bound_form)
     if infeasible or (job.poll() and job.infeasible):
         job.stop()
         return _explain(problem, inst, settings, tracker)

@@ -13,6 +13,7 @@ from scheduler.solver import lns
 from scheduler.solver.formulation import Formulation, build_formulation
 from scheduler.solver.highs_run import run_highs
 from scheduler.solver.instance import Instance, build_instance
+from scheduler.solver.submip import Layout, Move, SubMip, Values
 from scheduler.solver.units import make_units
 
 
@@ -64,16 +65,26 @@ def test_the_move_frees_the_open_block_the_choices_and_their_students(stuck) -> 
 def test_solving_the_move_alone_gives_the_student_a_choice(stuck) -> None:
     inst, form, values, objective = stuck
     move = lns._no_choice_neighbourhood(inst, form, targets=2, offerings=2)(random.Random(0), values)
-    original = {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()}
-    lns.fix_outside(form, move, values, original)
-    result = run_highs(form.model, seconds=10, seed=0, hint=values)
-    lns.release(form, original)
-    assert result.feasible and result.objective is not None
-    assert result.values[form.vars.no_choice["s-4"]] == pytest.approx(0.0)
-    assert result.objective < objective
+    layout = Layout(form, {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()})
+    found = SubMip(form, layout, full_hint=True, sub_nodes=None).solve(move, layout.array(values), 10, 0)
+    assert found is not None
+    solution, cost = Values(layout, found[0]), found[1]
+    assert solution[form.vars.no_choice["s-4"]] == pytest.approx(0.0)
+    assert cost < objective
     # Art now runs on Wednesday, within its two sessions a week.
-    running = {b for (o, b), y in form.vars.runs.items() if o == "art" and result.values[y] > 0.5}
+    running = {b for (o, b), y in form.vars.runs.items() if o == "art" and solution[y] > 0.5}
     assert "wed" in running and len(running) <= 2
+
+
+def test_a_move_fixes_everything_outside_it(stuck) -> None:
+    _, form, values, objective = stuck
+    layout = Layout(form, {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()})
+    sub = SubMip(form, layout, full_hint=True, sub_nodes=None)
+    found = sub.solve(Move(set(), set()), layout.array(values), 10, 0)
+    assert found is not None and found[1] == pytest.approx(objective)
+    solution = Values(layout, found[0])
+    for var in [*form.vars.z.values(), *form.vars.placement_vars()]:
+        assert solution[var] == pytest.approx(values[var])
 
 
 def test_nothing_to_aim_at_gives_no_move() -> None:

@@ -110,10 +110,11 @@ DETERMINISTIC_SUB_NODES = 50
 DETERMINISTIC_SHARE = 0.6
 
 
-def _fixed_work(settings: SolveSettings) -> dict[str, float]:
-    """LNS limits: a fixed number of rounds and nodes with one worker, else time-sliced rounds."""
+def _fixed_work(settings: SolveSettings, job: BoundJob) -> dict[str, object]:
+    """LNS limits: a fixed number of rounds and nodes with one worker, else time-sliced rounds,
+    two at once once the bound process has finished and left its core free."""
     if settings.workers != 1:
-        return {"sub_seconds": LNS_SUB_SECONDS}
+        return {"sub_seconds": LNS_SUB_SECONDS, "spare_core": job.poll}
     return {
         "max_rounds": DETERMINISTIC_ROUNDS,
         "sub_nodes": DETERMINISTIC_SUB_NODES,
@@ -208,14 +209,19 @@ def _hint_from(inst: Instance, form: Formulation, warm: Plan) -> dict | None:
 
 
 def _timetables(
-    inst: Instance, warm: Plan, settings: SolveSettings, tracker: _Tracker, bound_form: Formulation | None
+    inst: Instance,
+    warm: Plan,
+    settings: SolveSettings,
+    tracker: _Tracker,
+    job: BoundJob,
+    bound_form: Formulation | None,
 ) -> tuple[list[Timetable], bool]:
     """Timetables to place students on, most promising first, and whether the data was proven
     infeasible. The warm start's own sessions are always among them: re-placing its students
     exactly never does worse than the warm start, and on schools too big for the session MIP
     within the limit it is the better timetable."""
     own = timetable_of_plan(inst, warm) if warm.sessions else None
-    found, objective, infeasible = _search_timetable(inst, warm, settings, tracker, bound_form)
+    found, objective, infeasible = _search_timetable(inst, warm, settings, tracker, job, bound_form)
     if found is None:
         return [t for t in (own,) if t is not None], infeasible
     # The merged model's cost is a relaxation of the exact one: when it is no better than the warm
@@ -226,7 +232,12 @@ def _timetables(
 
 
 def _search_timetable(
-    inst: Instance, warm: Plan, settings: SolveSettings, tracker: _Tracker, bound_form: Formulation | None
+    inst: Instance,
+    warm: Plan,
+    settings: SolveSettings,
+    tracker: _Tracker,
+    job: BoundJob,
+    bound_form: Formulation | None,
 ) -> tuple[Timetable | None, float, bool]:
     """The first timetable (the warm start's, or the session MIP's on small schools) and LNS on
     (possibly merged) students: (timetable, its model cost, proven infeasible)."""
@@ -276,7 +287,7 @@ def _search_timetable(
             objective,
             deadline=lns_deadline,
             seed=settings.seed,
-            **_fixed_work(settings),
+            **_fixed_work(settings, job),
         )
         tracker.done(objective=objective, rounds=rounds)
     timetable = timetable_from_values(inst, form.vars, values, per_student=group == 1, units=form.units)
@@ -321,12 +332,12 @@ def solve(problem: Problem, settings: SolveSettings | None = None, on_progress: 
     inst = build_instance(problem)
     warm = _warm_start(problem, settings, tracker)
     job, bound_form = _start_bound(inst, settings, tracker)
-    timetables, infeasible = _timetables(inst, warm, settings, tracker, bound_form)
+    timetables, infeasible = _timetables(inst, warm, settings, tracker, job, bound_form)
     if infeasible or (job.poll() and job.infeasible):
         job.stop()
         return _explain(problem, inst, settings, tracker)
     plan = _best_placed_plan(inst, timetables, warm, settings, tracker)
-    polished = _polished_plan(inst, plan, settings, tracker)
+    polished = _polished_plan(inst, plan, settings, tracker, job)
     _collect_bound(job, tracker, polished or plan)
     if job.infeasible:
         return _explain(problem, inst, settings, tracker)
@@ -423,7 +434,9 @@ def _finishing_seconds(inst: Instance) -> float:
     return SAFETY_SECONDS + len(inst.problem.students) * (1 / 5000 + 0.002)
 
 
-def _polished_plan(inst: Instance, plan: Plan | None, settings: SolveSettings, tracker: _Tracker) -> Plan | None:
+def _polished_plan(
+    inst: Instance, plan: Plan | None, settings: SolveSettings, tracker: _Tracker, job: BoundJob
+) -> Plan | None:
     """The placed plan improved on the exact model (``polish``) in the time left, or None."""
     deadline = tracker.deadline - _finishing_seconds(inst)
     if plan is None or len(inst.problem.students) > POLISH_UP_TO or deadline - time.monotonic() < POLISH_MIN_SECONDS:
@@ -434,7 +447,7 @@ def _polished_plan(inst: Instance, plan: Plan | None, settings: SolveSettings, t
     if timetable is None:
         return None
     tracker.enter("polish")
-    found = polish(inst, timetable, deadline=deadline, seed=settings.seed, **_fixed_work(settings))
+    found = polish(inst, timetable, deadline=deadline, seed=settings.seed, **_fixed_work(settings, job))
     tracker.done(objective=None if found is None else found[2], rounds=None if found is None else found[3])
     if found is None:
         return None

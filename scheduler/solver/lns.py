@@ -11,29 +11,18 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
 
+import numpy as np
 from ortools.math_opt.python import mathopt
 
 from scheduler.solver.formulation import Formulation
-from scheduler.solver.highs_run import run_highs
 from scheduler.solver.instance import Instance
+from scheduler.solver.submip import Layout, Move, SubMip, Values
 
 # Students without a choice aimed at per move, and how many of each one's choices are freed.
 NO_CHOICE_TARGETS = 2
 NO_CHOICE_OFFERINGS = 2
-
-
-@dataclass(frozen=True)
-class Move:
-    """A neighbourhood: the sessions whose room variables are freed, the blocks whose student
-    placements are freed, and units whose placements are freed in every block. Everything else is
-    fixed to the incumbent, so HiGHS's presolve removes it and each sub-MIP is about the size of
-    what was freed, not of the whole week."""
-
-    sessions: set[tuple[str, str]]
-    blocks: set[str]
-    units: frozenset[str] = frozenset()
 
 
 # Picks a move around the incumbent (``values``), or None when it has nothing to aim at.
@@ -102,39 +91,22 @@ def _no_choice_neighbourhood(inst: Instance, form: Formulation, targets: int, of
     return pick
 
 
-def fix_outside(
-    form: Formulation,
-    move: Move,
-    values: Mapping[mathopt.Variable, float],
-    original: Mapping[mathopt.Variable, tuple[float, float]],
-) -> None:
-    for (offering, block, _), var in form.vars.z.items():
-        if (offering, block) in move.sessions:
-            var.lower_bound, var.upper_bound = 0.0, 1.0
-        else:
-            value = float(round(values.get(var, 0.0)))
-            var.lower_bound, var.upper_bound = value, value
-    placements = [*((k[0], k[2], v) for k, v in form.vars.x.items()), *((*k, v) for k, v in form.vars.fb.items())]
-    for unit, block, var in placements:
-        lower, upper = original[var]
-        if block in move.blocks or unit in move.units:
-            var.lower_bound, var.upper_bound = lower, upper
-        else:
-            value = min(upper, max(lower, values.get(var, 0.0)))
-            var.lower_bound, var.upper_bound = value, value
-
-
-def release(form: Formulation, original: Mapping[mathopt.Variable, tuple[float, float]]) -> None:
-    for var in form.vars.z.values():
-        var.lower_bound, var.upper_bound = 0.0, 1.0
-    for var, (lower, upper) in original.items():
-        var.lower_bound, var.upper_bound = lower, upper
+def complete(
+    form: Formulation, values: Mapping[mathopt.Variable, float], *, seconds: float, seed: int
+) -> tuple[Values, float] | None:
+    """The incumbent with its auxiliary variables (costs, misses) filled in by a solve with every
+    room and placement fixed: a complete start for ``improve``, and its exact cost."""
+    layout = Layout(form, {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()})
+    found = SubMip(form, layout, full_hint=False, sub_nodes=None).solve(
+        Move(set(), set()), layout.array(values), seconds, seed
+    )
+    return None if found is None else (Values(layout, found[0]), found[1])
 
 
 def improve(
     inst: Instance,
     form: Formulation,
-    values: dict[mathopt.Variable, float],
+    values: Mapping[mathopt.Variable, float],
     objective: float,
     *,
     deadline: float,
@@ -144,13 +116,17 @@ def improve(
     sub_nodes: int | None = None,
     on_improvement: Callable[[float], None] | None = None,
     full_hint: bool = False,
+    spare_core: Callable[[], bool] | None = None,
 ) -> tuple[dict[mathopt.Variable, float], float, int]:
     """Improve an integer timetable until ``deadline``; returns (values, objective, rounds).
 
     With ``max_rounds`` and ``sub_nodes`` the search does a fixed amount of work (the same plan for
     the same seed, as long as the deadline does not cut it short). With ``full_hint`` every
     variable of the incumbent is the sub-MIP's start (integer students: completing a rooms-only
-    start would be a MIP of its own), else only the rooms.
+    start would be a MIP of its own), else only the rooms. Whenever ``spare_core()`` says the
+    other core is free (the bound process has finished), a second move is solved there at the
+    same time, on its own copy of the model; each finished move is kept when it beats the
+    incumbent of that moment (both start from a valid solution, so either result is one).
     """
     rng = random.Random(seed)
     single = _block_neighbourhood(inst, 1)
@@ -158,28 +134,41 @@ def improve(
     if all(unit.single is not None for unit in form.units):
         # Merged units' open blocks are most of the week: aimed moves are for single students.
         moves.insert(0, _no_choice_neighbourhood(inst, form, NO_CHOICE_TARGETS, NO_CHOICE_OFFERINGS))
-    original = {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()}
+    layout = Layout(form, {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()})
+    current = layout.array(values)
+    main = SubMip(form, layout, full_hint=full_hint, sub_nodes=sub_nodes)
+    twin: SubMip | None = None
+    pending: Future[tuple[np.ndarray, float] | None] | None = None
+    pool = ThreadPoolExecutor(max_workers=1) if spare_core is not None and max_rounds is None else None
     rounds = 0
+
+    def next_move() -> tuple[Move, np.ndarray, float, int]:
+        """The next move around the incumbent, with the arguments of ``SubMip.solve``."""
+        nonlocal rounds
+        view = Values(layout, current)
+        move = moves[rounds % len(moves)](rng, view) or single(rng, view)
+        rounds += 1
+        return move, current, min(sub_seconds, deadline - time.monotonic()), seed + rounds
+
+    def keep(found: tuple[np.ndarray, float] | None) -> None:
+        nonlocal current, objective
+        if found is not None and found[1] < objective - 1e-6:
+            current, objective = found
+            if on_improvement is not None:
+                on_improvement(objective)
+
     try:
         while time.monotonic() + min(sub_seconds, 1.0) < deadline and (max_rounds is None or rounds < max_rounds):
-            move = moves[rounds % len(moves)](rng, values) or single(rng, values)
-            rounds += 1
-            fix_outside(form, move, values, original)
-            seconds = min(sub_seconds, deadline - time.monotonic())
-            hint = dict(values) if full_hint else {var: values.get(var, 0.0) for var in form.vars.z.values()}
-            try:
-                result = run_highs(
-                    form.model, seconds=seconds, seed=seed + rounds, relative_gap=1e-4, hint=hint, node_limit=sub_nodes
-                )
-            except (RuntimeError, AttributeError):
-                # HiGHS (OR-Tools 9.15) rejects some sub-MIPs started from a complete solution with
-                # an internal error, raised as AttributeError while OR-Tools converts the status;
-                # seen only on the exact model (``polish``). The neighbourhood is skipped.
-                continue
-            if result.feasible and result.objective is not None and result.objective < objective - 1e-6:
-                values, objective = result.values, result.objective
-                if on_improvement is not None:
-                    on_improvement(objective)
+            if pool is not None and spare_core is not None and pending is None and spare_core():
+                twin = twin or SubMip(form, layout, full_hint=full_hint, sub_nodes=sub_nodes)
+                pending = pool.submit(twin.solve, *next_move())
+            keep(main.solve(*next_move()))
+            if pending is not None and pending.done():
+                keep(pending.result())
+                pending = None
+        if pending is not None:
+            keep(pending.result())
     finally:
-        release(form, original)
-    return values, objective, rounds
+        if pool is not None:
+            pool.shutdown(wait=True)
+    return Values(layout, current).as_dict(), objective, rounds

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 from scheduler.solver import lns
 from scheduler.solver.extract import Timetable
 from scheduler.solver.formulation import build_formulation
-from scheduler.solver.highs_run import run_highs
 from scheduler.solver.instance import Instance
 from scheduler.solver.timetable import FALLBACK, timetable_from_values
 from scheduler.solver.units import make_units
@@ -30,6 +30,7 @@ def polish(
     sub_seconds: float,
     max_rounds: int | None = None,
     sub_nodes: int | None = None,
+    spare_core: Callable[[], bool] | None = None,
 ) -> tuple[Timetable, dict[tuple[str, str], list[str]], float, int] | None:
     """Improve a placed timetable (its ``suggested`` is the exact placement) until ``deadline``:
     (timetable with its placement, pooled students per block, exact model cost, rounds), or None
@@ -41,26 +42,24 @@ def polish(
     values = {var: float(timetable.sessions.get((o, b)) == c) for (o, b, c), var in form.vars.z.items()}
     values |= {var: float(placed.get((s, b)) == o) for (s, o, b), var in form.vars.x.items()}
     values |= {var: float(placed.get(key) == FALLBACK) for key, var in form.vars.fb.items()}
-    # Everything fixed: the incumbent's cost and its auxiliary variables, as a complete start.
-    original = {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()}
-    lns.fix_outside(form, lns.Move(set(), set()), values, original)
-    start = run_highs(form.model, seconds=max(0.5, deadline - time.monotonic()), seed=seed)
-    lns.release(form, original)
-    if not start.feasible or start.objective is None:
+    start = lns.complete(form, values, seconds=max(0.5, deadline - time.monotonic()), seed=seed)
+    if start is None:
         return None
+    start_values, start_objective = start
     found, objective, rounds = lns.improve(
         inst,
         form,
-        dict(start.values),
-        start.objective,
+        start_values,
+        start_objective,
         deadline=deadline,
         seed=seed,
         sub_seconds=sub_seconds,
         max_rounds=max_rounds,
         sub_nodes=sub_nodes,
         full_hint=True,
+        spare_core=spare_core,
     )
-    if objective >= start.objective - 0.5:
+    if objective >= start_objective - 0.5:
         return None
     polished = timetable_from_values(inst, form.vars, found, per_student=True)
     pooled: dict[str, list[str]] = defaultdict(list)

@@ -94,3 +94,28 @@ def test_nothing_to_aim_at_gives_no_move() -> None:
     assert result.values[form.vars.no_choice["s-4"]] == pytest.approx(0.0)
     pick = lns._no_choice_neighbourhood(inst, form, targets=2, offerings=2)
     assert pick(random.Random(0), result.values) is None
+
+
+def test_the_replacement_frees_every_placement_once_per_timetable(stuck) -> None:
+    inst, form, values, _ = stuck
+    pick = lns._replacement(inst, form)
+    move = pick(random.Random(0), values)
+    assert move is not None and move.blocks == set(inst.index.block_ids) and not move.sessions
+    assert pick(random.Random(0), values) is None  # the same rooms: nothing to re-place
+    moved = dict(values)
+    art_mon = next(var for (o, b, _), var in form.vars.z.items() if (o, b) == ("art", "mon") and values[var] > 0.5)
+    moved[art_mon] = 0.0
+    assert pick(random.Random(0), moved) is not None
+
+
+def test_the_replacement_places_everyone_best_on_the_rooms(stuck) -> None:
+    inst, form, values, objective = stuck
+    layout = Layout(form, {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()})
+    move = lns._replacement(inst, form)(random.Random(0), values)
+    found = SubMip(form, layout, full_hint=True, sub_nodes=None).solve(move, layout.array(values), 10, 0)
+    assert found is not None
+    # The same optimum as the placement model solved on its own with the incumbent's rooms.
+    for var in form.vars.z.values():
+        var.lower_bound = var.upper_bound = round(values[var])
+    alone = run_highs(form.model, seconds=10, seed=0)
+    assert alone.objective is not None and found[1] == pytest.approx(alone.objective) and found[1] <= objective

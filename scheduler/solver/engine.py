@@ -287,6 +287,7 @@ def _search_timetable(
             objective,
             deadline=lns_deadline,
             seed=settings.seed,
+            replace=True,
             **_fixed_work(settings, job),
         )
         tracker.done(objective=objective, rounds=rounds)

@@ -91,6 +91,25 @@ def _no_choice_neighbourhood(inst: Instance, form: Formulation, targets: int, of
     return pick
 
 
+def _replacement(inst: Instance, form: Formulation) -> Neighbourhood:
+    """Every student's placement freed, every room fixed: an LP while students are fractional.
+    Block and staff moves keep the students outside them where they were, so the placements
+    drift from what the timetable allows; re-placing everyone catches up (600 students, seed 1:
+    one such move took the search from 78,968 to 76,138, and the run from an 11.4% gap to 9.8%).
+    Only when the rooms changed since the last one (else None: nothing to gain)."""
+    blocks = set(inst.index.block_ids)
+    last: list[tuple[int, ...]] = []
+
+    def pick(rng: random.Random, values: Mapping[mathopt.Variable, float]) -> Move | None:
+        rooms = tuple(round(values[var]) for var in form.vars.z.values())
+        if last and last[0] == rooms:
+            return None
+        last[:] = [rooms]
+        return Move(set(), blocks)
+
+    return pick
+
+
 def complete(
     form: Formulation, values: Mapping[mathopt.Variable, float], *, seconds: float, seed: int
 ) -> tuple[Values, float] | None:
@@ -117,13 +136,15 @@ def improve(
     on_improvement: Callable[[float], None] | None = None,
     full_hint: bool = False,
     spare_core: Callable[[], bool] | None = None,
+    replace: bool = False,
 ) -> tuple[dict[mathopt.Variable, float], float, int]:
     """Improve an integer timetable until ``deadline``; returns (values, objective, rounds).
 
     With ``max_rounds`` and ``sub_nodes`` the search does a fixed amount of work (the same plan for
     the same seed, as long as the deadline does not cut it short). With ``full_hint`` every
     variable of the incumbent is the sub-MIP's start (integer students: completing a rooms-only
-    start would be a MIP of its own), else only the rooms. Whenever ``spare_core()`` says the
+    start would be a MIP of its own), else only the rooms. With ``replace`` every fourth or fifth
+    move re-places all students on the incumbent's rooms (``_replacement``). Whenever ``spare_core()`` says the
     other core is free (the bound process has finished), a second move is solved there at the
     same time, on its own copy of the model; each finished move is kept when it beats the
     incumbent of that moment (both start from a valid solution, so either result is one).
@@ -131,6 +152,8 @@ def improve(
     rng = random.Random(seed)
     single = _block_neighbourhood(inst, 1)
     moves = [single, _staff_neighbourhood(inst, 0.4, 2), _block_neighbourhood(inst, 2)]
+    if replace:
+        moves.append(_replacement(inst, form))
     if all(unit.single is not None for unit in form.units):
         # Merged units' open blocks are most of the week: aimed moves are for single students.
         moves.insert(0, _no_choice_neighbourhood(inst, form, NO_CHOICE_TARGETS, NO_CHOICE_OFFERINGS))

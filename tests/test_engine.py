@@ -108,6 +108,7 @@ def test_same_seed_with_one_worker_gives_the_same_plan() -> None:
     problem = generate_school(30, seed=7)
     settings = SolveSettings(time_limit=60, seed=3, workers=1)
     first, second = solve(problem, settings), solve(problem, settings)
+    assert first.engine["repeatable"] is True  # type: ignore[index]
     assert placements_of(first) == placements_of(second)
     assert [(s.id, s.space) for s in first.sessions] == [(s.id, s.space) for s in second.sessions]
 

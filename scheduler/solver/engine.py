@@ -103,23 +103,36 @@ SAFETY_SECONDS = 1.0
 BOUND_MARGIN_SECONDS = 1.5
 BOUND_MARGIN_SHARE = 0.01
 # With one worker the search does a fixed amount of work instead of filling the time (same plan for
-# the same seed); the time limit still cuts it short on schools too big for that work.
+# the same seed): MIPs end on node counts, and the number of search rounds is planned from the time
+# limit and the school's size, never read off the clock. The clock still cuts a stage short on a
+# machine too slow for the plan; the plan then says it may not repeat (``engine.repeatable``).
 DETERMINISTIC_NODES = 500
 DETERMINISTIC_ROUNDS = 12
 DETERMINISTIC_SUB_NODES = 50
 DETERMINISTIC_SHARE = 0.6
+# A planned round of 50-node sub-MIPs (600 students, 30 s, one worker: 2.1-2.8 s a round; at 12
+# planned rounds the clock cut the search after 6 or 8, and the plans repeated only by luck) ...
+ROUND_SECONDS = 0.5
+ROUND_SECONDS_PER_STUDENT = 0.004
+PLANNED_SHARE = 0.8  # ... and the share of its planned window the rounds may fill.
+POLISH_ROUNDS = 6  # exact-model rounds: 0.4-0.5 s each at 600 students
 
 
-def _fixed_work(settings: SolveSettings, job: BoundJob) -> dict[str, object]:
-    """LNS limits: a fixed number of rounds and nodes with one worker, else time-sliced rounds,
-    two at once once the bound process has finished and left its core free."""
+def _fixed_work(settings: SolveSettings, job: BoundJob, rounds: int) -> dict[str, object]:
+    """LNS limits: ``rounds`` rounds of a fixed number of nodes with one worker, else time-sliced
+    rounds, two at once once the bound process has finished and left its core free."""
     if settings.workers != 1:
         return {"sub_seconds": LNS_SUB_SECONDS, "spare_core": job.poll}
-    return {
-        "max_rounds": DETERMINISTIC_ROUNDS,
-        "sub_nodes": DETERMINISTIC_SUB_NODES,
-        "sub_seconds": settings.time_limit,
-    }
+    return {"max_rounds": rounds, "sub_nodes": DETERMINISTIC_SUB_NODES, "sub_seconds": settings.time_limit}
+
+
+def _round_seconds(inst: Instance) -> float:
+    return ROUND_SECONDS + ROUND_SECONDS_PER_STUDENT * len(inst.problem.students)
+
+
+def _planned_rounds(inst: Instance, window: float) -> int:
+    """Search rounds that fit ``window`` seconds (planned from the limit, not measured)."""
+    return max(1, min(DETERMINISTIC_ROUNDS, int(window * PLANNED_SHARE / _round_seconds(inst))))
 
 
 def _mip_limits(settings: SolveSettings, seconds: float, tracker: _Tracker) -> dict[str, float | None]:
@@ -142,6 +155,11 @@ class _Tracker:
         self.solutions = 0
         self.stage = "start"
         self.stages: list[dict[str, object]] = []
+        self.clock_cut = False  # a stage ended on the clock, not on its planned work
+
+    def ran(self, result: RunResult) -> RunResult:
+        self.clock_cut |= result.timed_out
+        return result
 
     def elapsed(self) -> float:
         return time.monotonic() - self.start
@@ -261,9 +279,8 @@ def _search_timetable(
         # MIP can say whether the week is infeasible).
         tracker.enter("session-mip")
         seconds = min(settings.time_limit * SESSION_SHARE, tracker.left() * 0.5)
-        result = run_highs(
-            form.model, seed=settings.seed, relative_gap=1e-3, hint=hint, **_mip_limits(settings, seconds, tracker)
-        )
+        limits = _mip_limits(settings, seconds, tracker)
+        result = tracker.ran(run_highs(form.model, seed=settings.seed, relative_gap=1e-3, hint=hint, **limits))
     # Valid for the whole week when it is a relaxation of it: exact or cheapest-member costs, and
     # every room free (with the warm start's rooms fixed it only bounds that timetable).
     relaxation = (group == 1 or not MEAN_COSTS) and not rooms_fixed
@@ -280,6 +297,8 @@ def _search_timetable(
     proven = relaxation and group == 1 and gap is not None and gap <= 1e-3
     if not proven and time.monotonic() + 1.0 < lns_deadline:
         tracker.enter("lns")
+        # Planned from the limit alone (one worker: the same rounds on every run).
+        planned = _planned_rounds(inst, settings.time_limit - reserve - SAFETY_SECONDS - _round_seconds(inst))
         values, objective, rounds = lns.improve(
             inst,
             form,
@@ -288,8 +307,9 @@ def _search_timetable(
             deadline=lns_deadline,
             seed=settings.seed,
             replace=True,
-            **_fixed_work(settings, job),
+            **_fixed_work(settings, job, planned),
         )
+        tracker.clock_cut |= settings.workers == 1 and rounds < planned
         tracker.done(objective=objective, rounds=rounds)
     timetable = timetable_from_values(inst, form.vars, values, per_student=group == 1, units=form.units)
     return timetable, objective, False
@@ -302,7 +322,8 @@ def _place_on_fixed_rooms(form: Formulation, hint: dict, settings: SolveSettings
     for var, value in hint.items():
         var.lower_bound = var.upper_bound = value
     try:
-        return run_highs(form.model, seed=settings.seed, **_mip_limits(settings, tracker.left() * 0.5, tracker))
+        limits = _mip_limits(settings, tracker.left() * 0.5, tracker)
+        return tracker.ran(run_highs(form.model, seed=settings.seed, **limits))
     finally:
         for var in form.vars.z.values():
             var.lower_bound, var.upper_bound = 0.0, 1.0
@@ -367,7 +388,7 @@ def _placed_plan(
         seconds = max(0.5, (deadline - time.monotonic()) * LP_SHARE)
         guide, relaxed = lp_guide(inst, form, seconds=seconds, seed=settings.seed)
     tracker.done(objective=relaxed)
-    start, suggested = _start_plan(inst, timetable, rooms, tracker, guide, deadline)
+    start, suggested = _start_plan(inst, timetable, rooms, tracker, guide, deadline, settings)
     tracker.enter("placement")
     make_integer(form)
     hint = placement_hint(inst, form, suggested or timetable.suggested)
@@ -377,7 +398,7 @@ def _placed_plan(
     result = None
     if start is None or left >= _mip_overhead_seconds(inst):
         limits = _mip_limits(settings, max(1.0, left), tracker)
-        result = run_highs(form.model, seed=settings.seed, relative_gap=1e-4, hint=hint, **limits)
+        result = tracker.ran(run_highs(form.model, seed=settings.seed, relative_gap=1e-4, hint=hint, **limits))
     tracker.done(objective=None if result is None else result.objective, bound=None if result is None else result.bound)
     plans = [start]
     if result is not None and result.feasible:
@@ -398,6 +419,7 @@ def _start_plan(
     tracker: _Tracker,
     guide: Guide | None,
     deadline: float,
+    settings: SolveSettings,
 ) -> tuple[Plan | None, dict[tuple[str, str], str]]:
     """The start (``start``) as a checked plan and in the models' terms, following the LP when
     there is one (no re-seating pass: it undid the LP's cross-block choices, +2.3% at 2,000
@@ -407,7 +429,8 @@ def _start_plan(
     if guide is not None:
         placed = placement_start(inst, timetable, guide, passes=0)
     else:
-        roomy = deadline - time.monotonic() > 2 * _mip_overhead_seconds(inst)
+        # With one worker the plan may not hang on the clock: the pass is always made.
+        roomy = settings.workers == 1 or deadline - time.monotonic() > 2 * _mip_overhead_seconds(inst)
         # A guide from single students is the exact model's own picture: followed, not re-seated.
         exact = timetable.guide is not None and timetable.guide.over_quota >= LP_OVER_QUOTA
         placed = placement_start(inst, timetable, timetable.guide, passes=1 if roomy and not exact else 0)
@@ -440,7 +463,10 @@ def _polished_plan(
 ) -> Plan | None:
     """The placed plan improved on the exact model (``polish``) in the time left, or None."""
     deadline = tracker.deadline - _finishing_seconds(inst)
-    if plan is None or len(inst.problem.students) > POLISH_UP_TO or deadline - time.monotonic() < POLISH_MIN_SECONDS:
+    if plan is None or len(inst.problem.students) > POLISH_UP_TO:
+        return None
+    if deadline - time.monotonic() < POLISH_MIN_SECONDS:
+        tracker.clock_cut |= settings.workers == 1
         return None
     if tracker.bound is not None and (plan.objective or 0.0) - tracker.bound <= 1e-6:
         return None  # already proven optimal
@@ -448,7 +474,7 @@ def _polished_plan(
     if timetable is None:
         return None
     tracker.enter("polish")
-    found = polish(inst, timetable, deadline=deadline, seed=settings.seed, **_fixed_work(settings, job))
+    found = polish(inst, timetable, deadline=deadline, seed=settings.seed, **_fixed_work(settings, job, POLISH_ROUNDS))
     tracker.done(objective=None if found is None else found[2], rounds=None if found is None else found[3])
     if found is None:
         return None
@@ -496,6 +522,9 @@ def _finish(candidates: list[Plan], warm: Plan, settings: SolveSettings, tracker
         "workers": settings.workers,
         "time_limit": settings.time_limit,
         "returned": "warm start" if best is warm else "optimised",
+        # One worker and every stage ended on its planned work: the same input, seed and limit
+        # give this same plan again.
+        "repeatable": settings.workers == 1 and not tracker.clock_cut,
         "stages": tracker.stages,
     }
     best.solve_seconds = round(tracker.elapsed(), 3)

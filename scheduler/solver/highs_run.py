@@ -21,6 +21,7 @@ class RunResult:
     objective: float | None
     bound: float | None
     values: dict[mathopt.Variable, float]
+    timed_out: bool = False  # stopped by its time limit (not a node limit, a gap or a proof)
 
 
 def _number(token: str) -> float | None:
@@ -86,4 +87,5 @@ def run_highs(
         objective=result.objective_value() if feasible else None,
         bound=bound,
         values=result.variable_values() if feasible else {},
+        timed_out=result.termination.limit == mathopt.Limit.TIME,
     )

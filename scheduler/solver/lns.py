@@ -153,7 +153,7 @@ def improve(
     single = _block_neighbourhood(inst, 1)
     moves = [single, _staff_neighbourhood(inst, 0.4, 2), _block_neighbourhood(inst, 2)]
     if replace:
-        moves.append(_replacement(inst, form))
+        moves.insert(len(moves) - 1, _replacement(inst, form))  # early: one worker plans few rounds
     if all(unit.single is not None for unit in form.units):
         # Merged units' open blocks are most of the week: aimed moves are for single students.
         moves.insert(0, _no_choice_neighbourhood(inst, form, NO_CHOICE_TARGETS, NO_CHOICE_OFFERINGS))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 from conftest import FIXTURES
 
@@ -119,3 +120,22 @@ def test_the_replacement_places_everyone_best_on_the_rooms(stuck) -> None:
         var.lower_bound = var.upper_bound = round(values[var])
     alone = run_highs(form.model, seconds=10, seed=0)
     assert alone.objective is not None and found[1] == pytest.approx(alone.objective) and found[1] <= objective
+
+
+def test_a_focused_move_frees_only_its_students_and_only_in_its_blocks(stuck) -> None:
+    inst, form, values, _ = stuck
+    move = lns._focused_staff_neighbourhood(inst, form, share=0.2, blocks_free=2)(random.Random(1), values)
+    assert move.sessions and not move.blocks and move.unit_blocks is not None and len(move.unit_blocks) == 2
+    assert all(block in move.unit_blocks for _, block in move.sessions)
+    layout = Layout(form, {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()})
+    array = layout.array(values)
+    lower, upper = np.zeros(len(array)), np.ones(len(array))
+    layout.bounds(move, array, lower, upper)
+    placements = [(u, b, var) for (u, _, b), var in form.vars.x.items()]
+    placements += [(u, b, var) for (u, b), var in form.vars.fb.items()]
+    for unit, block, var in placements:
+        position = layout.position[var.id]
+        freed = unit in move.units and block in move.unit_blocks
+        assert (lower[position] != upper[position]) == freed or var.lower_bound == var.upper_bound
+        if not freed:
+            assert lower[position] == upper[position] == pytest.approx(values[var])

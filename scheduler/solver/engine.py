@@ -80,12 +80,15 @@ PLACEMENT_SHARE = 0.3  # of the time limit, kept for the exact student placement
 # ... or this much per student when more (its root LP is long). 2,000 students, 60 s: at 0.01 the
 # placement got 10-12 s, needed 11.5-15 s, and in 3 of 5 runs ended without a plan (45% gap, the warm
 # start returned); at 0.013, 13.3% twice. 5,000 students, 180 s: 15.8% either way.
-PLACEMENT_SECONDS_PER_STUDENT = 0.013
+PLACEMENT_SECONDS_PER_STUDENT = 0.009
 FIRST_PLACEMENT_SHARE = 0.8  # of the placement time, when the warm start's timetable is next
 # Above this many students the placement's LP guides its start (``placement``): at 2,000 the MIP
 # often does not finish, while the LP does in about 3 s and its start is within 0.2% of the MIP's
 # optimum. At 600 the MIP finishes in about 2 s, and the LP first only took time from polishing.
 LP_GUIDE_ABOVE = 1000
+# A start this close to the placement's LP (relative) is kept without the MIP (2,000 students: the
+# MIP spent 11-12 s taking 3 off a start of 363,398, 0.23% above the LP).
+START_CLOSE_ENOUGH = 0.005
 # Of a placement's time, the most its LP may take (2,000 students: 3-10 s of 9-14; the MIP after an
 # LP-guided start gained at most 0.2%, so the LP gets most of the time; 5,000 students on a loaded
 # machine: 0.6 of the time was not enough).
@@ -306,7 +309,7 @@ def _search_timetable(
             objective,
             deadline=lns_deadline,
             seed=settings.seed,
-            replace=True,
+            replace=group == 1,  # merged units: the re-placing LP outlasts a round (2,000: 4 s)
             **_fixed_work(settings, job, planned),
         )
         tracker.clock_cut |= settings.workers == 1 and rounds < planned
@@ -395,8 +398,14 @@ def _placed_plan(
     # The MIP's own share of what is left (as before the start existed), not what the LP and the
     # start left of the stage's first budget: at 600 students the MIP needs 2-6 s after them.
     left = (tracker.left() - _finishing_seconds(inst)) * share
+    # The placement's LP bounds what the MIP could gain over the start on this timetable.
+    near = (
+        start is not None
+        and relaxed is not None
+        and (start.objective or 0.0) - relaxed <= START_CLOSE_ENOUGH * max(1.0, start.objective or 0.0)
+    )
     result = None
-    if start is None or left >= _mip_overhead_seconds(inst):
+    if start is None or (not near and left >= _mip_overhead_seconds(inst)):
         limits = _mip_limits(settings, max(1.0, left), tracker)
         result = tracker.ran(run_highs(form.model, seed=settings.seed, relative_gap=1e-4, hint=hint, **limits))
     tracker.done(objective=None if result is None else result.objective, bound=None if result is None else result.bound)

@@ -36,6 +36,8 @@ class Move:
     sessions: set[Key]
     blocks: set[str]
     units: frozenset[str] = frozenset()
+    # When set, ``units`` are freed in these blocks only (else in every block).
+    unit_blocks: frozenset[str] | None = None
 
 
 class Values(Mapping[mathopt.Variable, float]):
@@ -81,6 +83,10 @@ class Layout:
     def _positions(self, variables: Iterable[mathopt.Variable]) -> np.ndarray:
         return np.asarray([self.position[var.id] for var in variables], dtype=np.int64)
 
+    @staticmethod
+    def _codes(codes: Mapping[str, int], names: Iterable[str]) -> list[int]:
+        return [codes[name] for name in names if name in codes]
+
     def array(self, values: Mapping[mathopt.Variable, float]) -> np.ndarray:
         if isinstance(values, Values):
             return values.array
@@ -96,8 +102,11 @@ class Layout:
         fixed = np.round(values[self.z])
         lower[self.z] = np.where(free, 0.0, fixed)
         upper[self.z] = np.where(free, 1.0, fixed)
-        free = np.isin(self.placed_block, [self.blocks[b] for b in move.blocks if b in self.blocks])
-        free |= np.isin(self.placed_unit, [self.units[u] for u in move.units if u in self.units])
+        free = np.isin(self.placed_block, self._codes(self.blocks, move.blocks))
+        units = np.isin(self.placed_unit, self._codes(self.units, move.units))
+        if move.unit_blocks is not None:
+            units &= np.isin(self.placed_block, self._codes(self.blocks, move.unit_blocks))
+        free |= units
         fixed = np.clip(values[self.placed], self.placed_lower, self.placed_upper)
         lower[self.placed] = np.where(free, self.placed_lower, fixed)
         upper[self.placed] = np.where(free, self.placed_upper, fixed)

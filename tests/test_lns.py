@@ -124,7 +124,7 @@ def test_the_replacement_places_everyone_best_on_the_rooms(stuck) -> None:
 
 def test_a_focused_move_frees_only_its_students_and_only_in_its_blocks(stuck) -> None:
     inst, form, values, _ = stuck
-    move = lns._focused_staff_neighbourhood(inst, form, share=0.2, blocks_free=2)(random.Random(1), values)
+    move = lns._staff_neighbourhood(inst, form, 0.2, 2, focused=True)(random.Random(1), values)
     assert move.sessions and not move.blocks and move.unit_blocks is not None and len(move.unit_blocks) == 2
     assert all(block in move.unit_blocks for _, block in move.sessions)
     layout = Layout(form, {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()})

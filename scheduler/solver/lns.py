@@ -39,27 +39,16 @@ def _block_neighbourhood(inst: Instance, size: int) -> Neighbourhood:
     return pick
 
 
-def _staff_neighbourhood(inst: Instance, share: float, blocks_free: int) -> Neighbourhood:
-    """Some teachers' sessions in a few blocks: moves a session from one day to another."""
-    staff_ids = sorted({t for o in inst.problem.offerings if o.kind != "fallback" for t in o.staff})
-    blocks = inst.index.block_ids
-
-    def pick(rng: random.Random, values: Mapping[mathopt.Variable, float]) -> Move:
-        chosen = set(rng.sample(staff_ids, max(1, int(len(staff_ids) * share))))
-        days = set(rng.sample(blocks, min(blocks_free, len(blocks))))
-        free = {key for key in inst.session_classes if key[1] in days and chosen & set(inst.offering(key[0]).staff)}
-        return Move(free, days)
-
-    return pick
-
-
-def _focused_staff_neighbourhood(inst: Instance, form: Formulation, share: float, blocks_free: int) -> Neighbourhood:
-    """A few teachers' sessions in a few blocks, with only the students who could attend them
-    freed, and only in those blocks. Moving sessions across blocks needs two blocks at once, but
-    two whole blocks of 2,000 students outlast a round (still unsolved after 15 s), and a school's
-    greedy timetable can be a local optimum of single blocks (2,000 students, seed 1: no block,
-    two-block or teacher move found anything in 11 rounds; eight of these at 10% of teachers took
-    the merged cost from 304,427 to 296,672, 1.5-2.9 s each)."""
+def _staff_neighbourhood(
+    inst: Instance, form: Formulation, share: float, blocks_free: int, *, focused: bool = False
+) -> Neighbourhood:
+    """Some teachers' sessions in a few blocks: moves a session from one day to another. Those
+    blocks are freed whole, or with ``focused`` only the students who could attend the freed
+    sessions, and only there. Moving sessions across blocks needs two blocks at once, but two
+    whole blocks of 2,000 students outlast a round (still unsolved after 15 s), and a greedy
+    timetable can be a local optimum of single blocks (2,000 students, seed 1: no block, two-block
+    or whole-block teacher move found anything in 11 rounds; eight focused ones at a tenth of the
+    teachers took the merged cost from 304,427 to 296,672, 1.5-2.9 s each)."""
     staff_ids = sorted({t for o in inst.problem.offerings if o.kind != "fallback" for t in o.staff})
     blocks = inst.index.block_ids
 
@@ -67,6 +56,8 @@ def _focused_staff_neighbourhood(inst: Instance, form: Formulation, share: float
         chosen = set(rng.sample(staff_ids, max(1, int(len(staff_ids) * share))))
         days = frozenset(rng.sample(blocks, min(blocks_free, len(blocks))))
         free = {key for key in inst.session_classes if key[1] in days and chosen & set(inst.offering(key[0]).staff)}
+        if not focused:
+            return Move(free, set(days))
         units = frozenset(unit.id for key in free for unit, _ in form.vars.by_session.get(key, []))
         return Move(free, set(), units, days)
 
@@ -171,8 +162,8 @@ def improve(
     """
     rng = random.Random(seed)
     single = _block_neighbourhood(inst, 1)
-    focused = _focused_staff_neighbourhood(inst, form, 0.1, 2)
-    moves = [single, focused, _staff_neighbourhood(inst, 0.4, 2), focused, _block_neighbourhood(inst, 2)]
+    focused = _staff_neighbourhood(inst, form, 0.1, 2, focused=True)
+    moves = [single, focused, _staff_neighbourhood(inst, form, 0.4, 2), focused, _block_neighbourhood(inst, 2)]
     if replace:
         moves.insert(len(moves) - 1, _replacement(inst, form))  # early: one worker plans few rounds
     if all(unit.single is not None for unit in form.units):

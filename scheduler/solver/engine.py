@@ -8,14 +8,16 @@
 3. Timetable (this core): the warm start's timetable with its students re-placed on the timetable
    model (rooms integer, students fractional; one unit per student up to 1,000 students, merged
    groups above), or on small schools a session MIP started from it; then large-neighbourhood
-   search (``lns``), which also aims at students left without any choice.
+   search (``lns``, its moves solved in bulk by ``submip``), which also aims at students left
+   without any choice, and a second move at a time once the bound process has left its core.
 4. Placement: the exact student MIP on the chosen timetable, one variable per allowed
    (student, offering, block), every rule exact; then fallback sessions and rooms (``extract``).
    It starts from a complete valid placement (``start``: min-cost flows and repairs) that follows
    the placement's own LP on big schools (``placement``) and the merged search's picture on
    small ones; the start is the MIP's incumbent and a candidate plan, so a MIP cut short by the
-   clock returns at least the start, never the warm start. On small schools the time it leaves
-   polishes that plan on the exact model (``polish``).
+   clock returns at least the start, never the warm start; a start within 0.5% of the LP is kept
+   without the MIP. On small schools the time it leaves polishes that plan on the exact model
+   (``polish``).
 5. The better of that plan and the warm start is returned, with the best proven bound, once the
    independent checker (``domain.checker``) confirms it keeps every hard rule.
 When the relaxation is infeasible, or no plan passes the checker, ``explain`` says why.
@@ -62,10 +64,10 @@ BOUND_EXACT_UP_TO = 10000
 TIMETABLE_UNITS = 300
 # ... except up to this many students, where it keeps one unit per student: exact costs and avoid
 # pairs, so the placement is what the search saw (its values guide the start). 600 students, 30 s,
-# quiet machine, two or three runs per seed: seed 0 7.5-7.7% (merged: 9.0%, and once 15.5% when the
-# merged timetable could not seat an avoid pair), seed 2 7.7-12.2% (merged 11.0% twice), but seed 1
-# 13.7-13.9% (merged 10.8-12.4%). Before the placement had a start, unmerged units did worse
-# (21% against 12.9%): their placement then often did not finish.
+# before the bulk moves: seed 0 7.5-7.7% (merged: 9.0%, and once 15.5% when the merged timetable
+# could not seat an avoid pair), seed 2 7.7-12.2% (merged 11.0% twice), seed 1 13.7-13.9% (merged
+# 10.8-12.4%); with them and the re-placing move, 6.0%, 7.6-9.2% and 9.2-9.5%. At 2,000 students
+# one unit per student found nothing in 8 rounds on seed 1 (its moves are 3x bigger).
 TIMETABLE_EXACT_UP_TO = 1000
 MEAN_COSTS = True
 # Above this many students the first session MIP is skipped: the search starts from the warm
@@ -77,9 +79,10 @@ MEAN_COSTS = True
 SESSION_MIP_UP_TO = 100
 SESSION_SHARE = 0.1  # of the time limit, for the first session MIP
 PLACEMENT_SHARE = 0.3  # of the time limit, kept for the exact student placement ...
-# ... or this much per student when more (its root LP is long). 2,000 students, 60 s: at 0.01 the
-# placement got 10-12 s, needed 11.5-15 s, and in 3 of 5 runs ended without a plan (45% gap, the warm
-# start returned); at 0.013, 13.3% twice. 5,000 students, 180 s: 15.8% either way.
+# ... or this much per student when more (its model and LP are long). 2,000 students, 60 s: model,
+# LP and start take 8-9 s, and the MIP after an LP-guided start gained nothing (11-12 s for 3 of
+# 363,398), so at 0.009 instead of 0.013 the search gets 8 s more (15.5% -> 13.9%, one run each).
+# Before the placement had a start, 0.01 left it without a plan in 3 of 5 runs.
 PLACEMENT_SECONDS_PER_STUDENT = 0.009
 FIRST_PLACEMENT_SHARE = 0.8  # of the placement time, when the warm start's timetable is next
 # Above this many students the placement's LP guides its start (``placement``): at 2,000 the MIP

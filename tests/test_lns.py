@@ -14,7 +14,7 @@ from scheduler.solver import lns
 from scheduler.solver.formulation import Formulation, build_formulation
 from scheduler.solver.highs_run import run_highs
 from scheduler.solver.instance import Instance, build_instance
-from scheduler.solver.submip import Layout, Move, SubMip, Values
+from scheduler.solver.submip import Move, SubMip, Values
 from scheduler.solver.units import make_units
 
 
@@ -66,7 +66,7 @@ def test_the_move_frees_the_open_block_the_choices_and_their_students(stuck) -> 
 def test_solving_the_move_alone_gives_the_student_a_choice(stuck) -> None:
     inst, form, values, objective = stuck
     move = lns._no_choice_neighbourhood(inst, form, targets=2, offerings=2)(random.Random(0), values)
-    layout = Layout(form, {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()})
+    layout = lns._layout(form)
     found = SubMip(form, layout, full_hint=True, sub_nodes=None).solve(move, layout.array(values), 10, 0)
     assert found is not None
     solution, cost = Values(layout, found[0]), found[1]
@@ -79,7 +79,7 @@ def test_solving_the_move_alone_gives_the_student_a_choice(stuck) -> None:
 
 def test_a_move_fixes_everything_outside_it(stuck) -> None:
     _, form, values, objective = stuck
-    layout = Layout(form, {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()})
+    layout = lns._layout(form)
     sub = SubMip(form, layout, full_hint=True, sub_nodes=None)
     found = sub.solve(Move(set(), set()), layout.array(values), 10, 0)
     assert found is not None and found[1] == pytest.approx(objective)
@@ -111,7 +111,7 @@ def test_the_replacement_frees_every_placement_once_per_timetable(stuck) -> None
 
 def test_the_replacement_places_everyone_best_on_the_rooms(stuck) -> None:
     inst, form, values, objective = stuck
-    layout = Layout(form, {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()})
+    layout = lns._layout(form)
     move = lns._replacement(inst, form)(random.Random(0), values)
     found = SubMip(form, layout, full_hint=True, sub_nodes=None).solve(move, layout.array(values), 10, 0)
     assert found is not None
@@ -127,7 +127,7 @@ def test_a_focused_move_frees_only_its_students_and_only_in_its_blocks(stuck) ->
     move = lns._staff_neighbourhood(inst, form, 0.2, 2, focused=True)(random.Random(1), values)
     assert move.sessions and not move.blocks and move.unit_blocks is not None and len(move.unit_blocks) == 2
     assert all(block in move.unit_blocks for _, block in move.sessions)
-    layout = Layout(form, {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()})
+    layout = lns._layout(form)
     array = layout.array(values)
     lower, upper = np.zeros(len(array)), np.ones(len(array))
     layout.bounds(move, array, lower, upper)

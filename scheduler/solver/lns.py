@@ -121,12 +121,18 @@ def _replacement(inst: Instance, form: Formulation) -> Neighbourhood:
     return pick
 
 
+def _layout(form: Formulation) -> Layout:
+    """The layout of ``form`` with its placement variables' bounds as they are now (the originals:
+    moves never change the model itself)."""
+    return Layout(form, {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()})
+
+
 def complete(
     form: Formulation, values: Mapping[mathopt.Variable, float], *, seconds: float, seed: int
 ) -> tuple[Values, float] | None:
     """The incumbent with its auxiliary variables (costs, misses) filled in by a solve with every
     room and placement fixed: a complete start for ``improve``, and its exact cost."""
-    layout = Layout(form, {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()})
+    layout = _layout(form)
     found = SubMip(form, layout, full_hint=False, sub_nodes=None).solve(
         Move(set(), set()), layout.array(values), seconds, seed
     )
@@ -144,7 +150,6 @@ def improve(
     sub_seconds: float,
     max_rounds: int | None = None,
     sub_nodes: int | None = None,
-    on_improvement: Callable[[float], None] | None = None,
     full_hint: bool = False,
     spare_core: Callable[[], bool] | None = None,
     replace: bool = False,
@@ -154,11 +159,12 @@ def improve(
     With ``max_rounds`` and ``sub_nodes`` the search does a fixed amount of work (the same plan for
     the same seed, as long as the deadline does not cut it short). With ``full_hint`` every
     variable of the incumbent is the sub-MIP's start (integer students: completing a rooms-only
-    start would be a MIP of its own), else only the rooms. With ``replace`` every fourth or fifth
-    move re-places all students on the incumbent's rooms (``_replacement``). Whenever ``spare_core()`` says the
-    other core is free (the bound process has finished), a second move is solved there at the
-    same time, on its own copy of the model; each finished move is kept when it beats the
-    incumbent of that moment (both start from a valid solution, so either result is one).
+    start would be a MIP of its own), else only the rooms. With ``replace`` one move of each
+    cycle re-places all students on the incumbent's rooms (``_replacement``). Whenever
+    ``spare_core()`` says the other core is free (the bound process has finished), a second move
+    is solved there at the same time, on its own copy of the model; each finished move is kept
+    when it beats the incumbent of that moment (both start from a valid solution, so either
+    result is one). ``values`` from ``complete`` bring their layout along.
     """
     rng = random.Random(seed)
     single = _block_neighbourhood(inst, 1)
@@ -169,7 +175,7 @@ def improve(
     if all(unit.single is not None for unit in form.units):
         # Merged units' open blocks are most of the week: aimed moves are for single students.
         moves.insert(0, _no_choice_neighbourhood(inst, form, NO_CHOICE_TARGETS, NO_CHOICE_OFFERINGS))
-    layout = Layout(form, {var: (var.lower_bound, var.upper_bound) for var in form.vars.placement_vars()})
+    layout = values.layout if isinstance(values, Values) else _layout(form)
     current = layout.array(values)
     main = SubMip(form, layout, full_hint=full_hint, sub_nodes=sub_nodes)
     twin: SubMip | None = None
@@ -189,8 +195,6 @@ def improve(
         nonlocal current, objective
         if found is not None and found[1] < objective - 1e-6:
             current, objective = found
-            if on_improvement is not None:
-                on_improvement(objective)
 
     try:
         while time.monotonic() + min(sub_seconds, 1.0) < deadline and (max_rounds is None or rounds < max_rounds):

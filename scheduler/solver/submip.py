@@ -12,7 +12,7 @@ the interpreter lock while it solves.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,7 +84,7 @@ class Layout:
         return np.asarray([self.position[var.id] for var in variables], dtype=np.int64)
 
     @staticmethod
-    def _codes(codes: Mapping[str, int], names: Iterable[str]) -> list[int]:
+    def _codes(codes: Mapping[Hashable, int], names: Iterable[Hashable]) -> list[int]:
         return [codes[name] for name in names if name in codes]
 
     def array(self, values: Mapping[mathopt.Variable, float]) -> np.ndarray:
@@ -98,7 +98,7 @@ class Layout:
     def bounds(self, move: Move, values: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         """Write the move's bounds into ``lower``/``upper``: freed rooms 0-1, freed placements their
         original range, everything else the incumbent's value."""
-        free = np.isin(self.z_session, [self.sessions[key] for key in move.sessions if key in self.sessions])
+        free = np.isin(self.z_session, self._codes(self.sessions, move.sessions))
         fixed = np.round(values[self.z])
         lower[self.z] = np.where(free, 0.0, fixed)
         upper[self.z] = np.where(free, 1.0, fixed)

@@ -37,7 +37,10 @@ def _exact(inst: Instance) -> Formulation:
 def stuck() -> tuple[Instance, Formulation, dict, float]:
     """An incumbent with art's two sessions on Monday and Tuesday: Dev gets none of his choices."""
     inst = build_instance(_school())
-    form = _exact(inst)
+    return _stuck(inst, _exact(inst))
+
+
+def _stuck(inst: Instance, form: Formulation) -> tuple[Instance, Formulation, dict, float]:
     for (offering, block, _), var in form.vars.z.items():
         if offering == "art" and block == "wed":
             var.upper_bound = 0.0
@@ -61,6 +64,28 @@ def test_the_move_frees_the_open_block_the_choices_and_their_students(stuck) -> 
     assert {("art", "mon"), ("art", "tue"), ("art", "wed")} <= move.sessions
     in_art = {u for (u, o, _), var in form.vars.x.items() if o == "art" and values[var] > 0.5}
     assert {"s-4", *in_art} <= move.units
+
+
+def test_merged_models_keep_a_one_slot_student_alone_and_aim_at_them() -> None:
+    """Ava (two reading sessions) and Dev (free on Wednesday only) have one free slot each."""
+    inst = build_instance(_school())
+    units = make_units(inst, 3)
+    alone = {u.id for u in units if u.single is not None}
+    assert {"s-1", "s-4"} <= alone  # s-2 too: the only other grade-6 student
+    # Dev's grade-7 classmates, with three free slots each, still share a unit.
+    assert any({m.id for m in u.members} == {"s-3", "s-5"} for u in units)
+    form = build_formulation(inst, units)
+    for var in form.vars.z.values():
+        var.integer = True
+    _, _, values, objective = _stuck(inst, form)
+    move = lns._no_choice_neighbourhood(inst, form, targets=2, offerings=2)(random.Random(0), values)
+    # Focused: art's sessions, and Dev among the units freed in his open block, not the whole block.
+    assert move is not None and not move.blocks and move.unit_blocks is not None and "wed" in move.unit_blocks
+    assert ("art", "wed") in move.sessions and "s-4" in move.units
+    layout = lns._layout(form)
+    found = SubMip(form, layout, full_hint=True, sub_nodes=None).solve(move, layout.array(values), 10, 0)
+    assert found is not None and found[1] < objective
+    assert Values(layout, found[0])[form.vars.no_choice["s-4"]] == pytest.approx(0.0)
 
 
 def test_solving_the_move_alone_gives_the_student_a_choice(stuck) -> None:
@@ -139,3 +164,14 @@ def test_a_focused_move_frees_only_its_students_and_only_in_its_blocks(stuck) ->
         assert (lower[position] != upper[position]) == freed or var.lower_bound == var.upper_bound
         if not freed:
             assert lower[position] == upper[position] == pytest.approx(values[var])
+
+
+def test_integer_placements_are_fixed_at_whole_values(stuck) -> None:
+    """A solution read back as 0.9999999 fixed an integer placement where no integer lies, and
+    every later move around that incumbent found nothing (polish, 600 students)."""
+    _, form, values, objective = stuck
+    layout = lns._layout(form)
+    nudged = layout.array(values)
+    nudged[layout.placed] = np.where(nudged[layout.placed] > 0.5, nudged[layout.placed] - 1e-7, nudged[layout.placed])
+    found = SubMip(form, layout, full_hint=True, sub_nodes=None).solve(Move(set(), {"mon"}), nudged, 10, 0)
+    assert found is not None and found[1] <= objective + 1e-6

@@ -33,6 +33,12 @@ class Policy(BaseModel):
         ge=0,
         description="Fairness: extra cost when a student with free slots gets none of their choices.",
     )
+    first_choice_missed: int = Field(
+        default=30,
+        ge=0,
+        description="Fairness: extra cost when a student with free slots never gets their first choice "
+        "(a lock or request on it counts), so first choices are spread over students.",
+    )
     previous_changed: int = Field(
         default=15, ge=0, description="Stability: cost of each `previous` placement not kept."
     )

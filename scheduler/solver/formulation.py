@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ortools.math_opt.python import mathopt
 
+from scheduler.domain.problem import Student
 from scheduler.solver.bulk import ModelBuilder, Term
 from scheduler.solver.instance import Instance
 from scheduler.solver.objective import student_ideal
@@ -301,6 +302,8 @@ def _objective(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
             v.no_choice[unit.id] = nc
             b.row([(nc, 1.0), *_ones(chosen)], lb=float(len(members)))
             b.cost(nc, policy.no_choice)
+            if policy.first_choice_missed:
+                _first_choice_term(b, unit, members, v, policy.first_choice_missed)
     b.offset = -float(sum(student_ideal(inst.index, s) for s in inst.problem.students))
     singles = {u.id for u in f.units if u.single is not None}
     for prev in inst.problem.previous:
@@ -315,6 +318,17 @@ def _objective(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
     for (offering, block), fits in f.sessions.items():
         for c, _, fit in fits:
             b.cost(v.z[(offering, block, c)], fit)
+
+
+def _first_choice_term(b: ModelBuilder, unit: Unit, members: list[Student], v: Variables, cost: int) -> None:
+    """Members who never attend their first choice: at least the members minus the unit's
+    attendances of its members' first choices. Exact for one student; a relaxation for a group
+    (every member who got theirs adds at least one attendance)."""
+    firsts = {student.choices[0] for student in members}
+    attended = [var for o, _, var in v.by_unit.get(unit.id, []) if o in firsts]
+    missed = b.var(0, len(members))
+    b.row([(missed, 1.0), *_ones(attended)], lb=float(len(members)))
+    b.cost(missed, cost)
 
 
 def _fallback_terms(b: ModelBuilder, unit: Unit, v: Variables) -> None:

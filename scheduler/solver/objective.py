@@ -6,6 +6,7 @@ rank r, or fallback. Costs (weights from ``Policy``):
 * choice of rank r: ``(r - 1) * choice_rank_step``
 * the k-th fallback slot of a student: ``fallback + (k - 1) * fallback_growth`` (convex: fairness)
 * a student who listed choices and has free slots but got none of them: ``no_choice``
+* such a student who never got their first choice: ``first_choice_missed``
 * a preferred request left unmet: ``preferred_request_missed``
 * a ``previous`` placement not kept: ``previous_changed``
 * a session's room: ``space_fit`` per special feature it does not need, plus one per 10 spare seats
@@ -94,6 +95,8 @@ def student_ideal(index: ProblemIndex, student: Student) -> int:
         # Either pay the no-choice cost, or swap the dearest pick for the cheapest choice.
         cheapest_choice = min(c for c, is_choice in items if is_choice)
         cost = min(cost + policy.no_choice, cost - picked[-1][0] + cheapest_choice)
+    # The first choice (cost 0) is always among the picks when the guard applies, so the
+    # first-choice cost adds nothing to the ideal.
     return cost
 
 
@@ -153,8 +156,11 @@ def student_cost(index: ProblemIndex, student: Student, placed: Mapping[str, str
         out.fallback_slots += 1
         out.choices += fallback_cost(policy, 1)
         out.fairness += fallback_cost(policy, out.fallback_slots) - fallback_cost(policy, 1)
-    if out.chosen_slots == 0 and needs_no_choice_guard(index, student):
-        out.fairness += policy.no_choice
+    if needs_no_choice_guard(index, student):
+        if out.chosen_slots == 0:
+            out.fairness += policy.no_choice
+        if student.choices[0] not in seen:
+            out.fairness += policy.first_choice_missed
     attended = set(placed.values())
     for request in index.requests_by_student.get(student.id, []):
         if request.priority == "preferred" and request.offering not in attended:

@@ -164,6 +164,8 @@ class _Builder:
             cost = fallback_cost(self.policy, self.seating.fallbacks[student.id] + 1)
         elif rank_cost is not None:
             cost = rank_cost - (self.policy.no_choice if last_chance else 0)
+            if self._first_choice_open(student, offering):
+                cost -= self.policy.first_choice_missed
         else:
             cost = 0
         if offering in self.preferred[student.id] and self.seating.attended[student.id][offering] == 0:
@@ -171,6 +173,11 @@ class _Builder:
         if self.previous.get((student.id, block)) == offering:
             cost -= self.policy.previous_changed
         return cost
+
+    def _first_choice_open(self, student: Student, offering: str) -> bool:
+        """The student's first choice, not yet attended: the first-choice cost is at stake."""
+        first = student.id in self.guarded and offering == student.choices[0]
+        return first and not self.seating.attended[student.id][offering]
 
     def _last_chance(self, student: Student, block: str) -> bool:
         """No choice yet and no free block after this one: the no-choice cost is at stake now."""

@@ -79,6 +79,7 @@ class Layout:
         self.placed_unit = np.asarray([self.units[u] for u, _, _ in placements], dtype=np.int64)
         self.placed_lower = np.asarray([original[var][0] for _, _, var in placements], dtype=float)
         self.placed_upper = np.asarray([original[var][1] for _, _, var in placements], dtype=float)
+        self.placed_integer = np.asarray([var.integer for _, _, var in placements], dtype=bool)
 
     def _positions(self, variables: Iterable[mathopt.Variable]) -> np.ndarray:
         return np.asarray([self.position[var.id] for var in variables], dtype=np.int64)
@@ -107,7 +108,10 @@ class Layout:
         if move.unit_blocks is not None:
             units &= np.isin(self.placed_block, self._codes(self.blocks, move.unit_blocks))
         free |= units
+        # An integer variable read back as 0.9999999 and fixed there has no integer value left:
+        # every later move around that incumbent was infeasible (polish on 600 students).
         fixed = np.clip(values[self.placed], self.placed_lower, self.placed_upper)
+        fixed = np.where(self.placed_integer, np.round(fixed), fixed)
         lower[self.placed] = np.where(free, self.placed_lower, fixed)
         upper[self.placed] = np.where(free, self.placed_upper, fixed)
 

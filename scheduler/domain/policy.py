@@ -40,7 +40,10 @@ class Policy(BaseModel):
         "(a lock or request on it counts), so first choices are spread over students.",
     )
     previous_changed: int = Field(
-        default=15, ge=0, description="Stability: cost of each `previous` placement not kept."
+        default=30,
+        ge=0,
+        description="Stability: cost of each `previous` placement not kept (as much as a first choice, "
+        "so restoring one is not worth moving two placements).",
     )
     space_fit: int = Field(
         default=1,

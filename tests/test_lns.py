@@ -166,6 +166,20 @@ def test_a_focused_move_frees_only_its_students_and_only_in_its_blocks(stuck) ->
             assert lower[position] == upper[position] == pytest.approx(values[var])
 
 
+def test_a_teachers_week_frees_their_sessions_in_every_block(stuck) -> None:
+    inst, form, values, _ = stuck
+    blocks = inst.index.block_ids
+    pick = lns._staff_neighbourhood(inst, form, 1.0, len(blocks), focused=True, most=1)
+    move = pick(random.Random(0), values)
+    teachers = {t for offering, _ in move.sessions for t in inst.offering(offering).staff}
+    assert len(teachers) == 1  # ``most`` caps the share
+    (teacher,) = teachers
+    assert move.sessions == {key for key in inst.session_classes if teacher in inst.offering(key[0]).staff}
+    assert not move.blocks and move.unit_blocks == frozenset(blocks)
+    could = {unit.id for key in move.sessions for unit, _ in form.vars.by_session.get(key, [])}
+    assert move.units == frozenset(could)
+
+
 def test_integer_placements_are_fixed_at_whole_values(stuck) -> None:
     """A solution read back as 0.9999999 fixed an integer placement where no integer lies, and
     every later move around that incumbent found nothing (polish, 600 students)."""

@@ -92,8 +92,9 @@ PLACEMENT_SHARE = 0.15
 # Before the placement had a start, 0.01 left it without a plan in 3 of 5 runs.
 PLACEMENT_SECONDS_PER_STUDENT = 0.009
 # ... and never less than this: the placement's time follows the school's size, not the limit (120
-# students, 8 s, a previous plan: at 1.2 s the placement MIP was cut short and 76-83% of that plan
-# was kept, 87-89% at 2.4 s).
+# students, 8 s, a previous plan: 1.2 s cut its MIP short; 87-89% of the previous plan was kept with
+# 2.4 s, 76-83% with 1.2 s, single runs. With 2.5 s alone it still ranged 73-89%: the stability
+# weight, ``Policy.previous_changed``, was the larger cause).
 PLACEMENT_MIN_SECONDS = 2.5
 FIRST_PLACEMENT_SHARE = 0.8  # of the placement time, when the warm start's timetable is next
 # Above this many students the placement's LP guides its start (``placement``): at 2,000 the MIP

@@ -45,6 +45,11 @@ def _block_neighbourhood(inst: Instance, size: int) -> Neighbourhood:
     return pick
 
 
+def _could_attend(form: Formulation, sessions: set[tuple[str, str]]) -> frozenset[str]:
+    """Units with a placement variable in any of ``sessions``: who a focused move frees."""
+    return frozenset(unit.id for key in sessions for unit, _ in form.vars.by_session.get(key, []))
+
+
 def _staff_neighbourhood(
     inst: Instance, form: Formulation, share: float, blocks_free: int, *, focused: bool = False, most: int | None = None
 ) -> Neighbourhood:
@@ -66,7 +71,7 @@ def _staff_neighbourhood(
         free = {key for key in inst.session_classes if key[1] in days and chosen & set(inst.offering(key[0]).staff)}
         if not focused:
             return Move(free, set(days))
-        units = frozenset(unit.id for key in free for unit, _ in form.vars.by_session.get(key, []))
+        units = _could_attend(form, free)
         return Move(free, set(), units, days)
 
     return pick
@@ -122,9 +127,8 @@ def _no_choice_neighbourhood(inst: Instance, form: Formulation, targets: int, of
             for key in inst.session_classes
             if key[0] in wanted or (key[1] in blocks and teachers & set(inst.offering(key[0]).staff))
         }
-        could = {unit.id for key in sessions for unit, _ in v.by_session.get(key, [])}
         days = frozenset(blocks | {b for _, b in sessions})
-        return Move(sessions, set(), frozenset(could | set(chosen)), days)
+        return Move(sessions, set(), _could_attend(form, sessions) | set(chosen), days)
 
     return pick
 

@@ -50,6 +50,17 @@ class Conflict(PlanRecord):
     entities: list[str] = []
 
 
+class PreviousChanges(PlanRecord):
+    """What a plan kept of the problem's ``previous`` placements; ``reasons`` counts the moved ones
+    by why (``domain.stability``), ``unaffected_kept`` is the share kept of those no change forced."""
+
+    previous: int
+    kept: int
+    moved: int
+    reasons: dict[str, int]
+    unaffected_kept: float
+
+
 class Plan(PlanRecord):
     format: Literal["flexblock-plan/v1"] = "flexblock-plan/v1"
     school: EntityId
@@ -68,6 +79,9 @@ class Plan(PlanRecord):
     )
     engine: dict[str, object] | None = Field(
         default=None, description="How the plan was made: stages, seed, workers, time limit."
+    )
+    previous_changes: PreviousChanges | None = Field(
+        default=None, description="With a previous plan: placements kept, moved, and why each moved."
     )
 
 

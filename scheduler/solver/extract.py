@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from scheduler.domain.problem import Offering
 from scheduler.solver.instance import Instance
+from scheduler.solver.session_flow import Arc, assign
 
 
 class PlacementError(RuntimeError):
@@ -71,35 +72,128 @@ def seat_fallback(
     timetable: Timetable,
     pooled: Mapping[str, list[str]],
 ) -> dict[tuple[str, str], str]:
-    """Place each block's pooled students (block -> students) into running fallback sessions."""
+    """Place each block's pooled students (block -> students) into running fallback sessions.
+
+    One min-cost flow per block (grades and seats exact; a student's previous fallback session is
+    free, any other costs one), then avoid pairs that share a session are parted by moving one of
+    them to another session with a seat, or by swapping with a student there. A greedy that seated
+    students one by one in the roomiest session could leave a later student of a narrower grade
+    with no seat although the block had one for everyone (a re-plan of 600 students).
+    """
     index = inst.index
     previous = {(p.student, p.block): p.offering for p in inst.problem.previous}
     out: dict[tuple[str, str], str] = {}
     for block in index.block_ids:
         sessions: list[Offering] = [o for o in index.fallback_offerings if (o.id, block) in timetable.sessions]
         left = {o.id: _seats(inst, o.id, block, timetable.sessions[(o.id, block)]) for o in sessions}
-        members: dict[str, set[str]] = defaultdict(set)
-        locked = [(s, o) for (s, b), o in sorted(inst.fallback_locks.items()) if b == block]
-        for student, offering in locked:
-            out[(student, block)] = offering
-            left[offering] = left.get(offering, 0) - 1
-            members[offering].add(student)
-        # Students with few open sessions (grade limits) and previous placements go first.
-        queue = sorted(pooled.get(block, []), key=lambda s: ((s, block) not in previous, s))
-        for student_id in queue:
-            student = index.students[student_id]
-            fits = [
-                o
-                for o in sessions
-                if left[o.id] > 0
-                and o.open_to(student.grade)
-                and not any(frozenset((student_id, m)) in index.avoid_pairs for m in members[o.id])
-            ]
-            if not fits:
-                raise PlacementError(f"no fallback seat for {student_id} in block {block}")
-            wanted = previous.get((student_id, block))
-            best = next((o for o in fits if o.id == wanted), None) or max(fits, key=lambda o: (left[o.id], o.id))
-            out[(student_id, block)] = best.id
-            left[best.id] -= 1
-            members[best.id].add(student_id)
+        for (student, b), offering in sorted(inst.fallback_locks.items()):
+            if b == block:
+                out[(student, block)] = offering
+                left[offering] = left.get(offering, 0) - 1
+        students = sorted(pooled.get(block, []))
+        if not students:
+            continue
+        arcs = [
+            Arc(s, o.id, 0 if previous.get((s, block)) == o.id else 1)
+            for s in students
+            for o in sessions
+            if o.open_to(index.students[s].grade)
+        ]
+        seated = assign(dict.fromkeys(students, 1), arcs, {o: max(0, n) for o, n in left.items()})
+        for student in students:
+            if student not in seated:
+                raise PlacementError(f"no fallback seat for {student} in block {block}")
+            out[(student, block)] = str(seated[student][0])
+            left[out[(student, block)]] -= 1
+        _part_avoid_pairs(inst, block, sessions, out, left)
     return out
+
+
+def _part_avoid_pairs(
+    inst: Instance, block: str, sessions: list[Offering], out: dict[tuple[str, str], str], left: dict[str, int]
+) -> None:
+    """Move one student of each avoid pair sharing a fallback session elsewhere in the block: to a
+    session with a free seat, else by swapping with a student there (rule 9)."""
+    seating = _FallbackSeating(inst, block, sessions, out, left)
+    for first, second in sorted(sorted(p) for p in inst.index.avoid_pairs):
+        here = out.get((first, block))
+        if here is not None and here == out.get((second, block)):
+            seating.part(first, second, here)
+
+
+class _FallbackSeating:
+    """One block's fallback sessions and who sits in each, while avoid pairs are parted."""
+
+    def __init__(
+        self,
+        inst: Instance,
+        block: str,
+        sessions: list[Offering],
+        out: dict[tuple[str, str], str],
+        left: dict[str, int],
+    ) -> None:
+        self.index = inst.index
+        self.block = block
+        self.sessions = sessions
+        self.out = out
+        self.left = left
+        self.locked = {s for (s, b) in inst.fallback_locks if b == block}
+        self.members: dict[str, set[str]] = defaultdict(set)
+        for (student, b), offering in out.items():
+            if b == block:
+                self.members[offering].add(student)
+
+    def clash(self, student: str, offering: str, ignore: str = "") -> bool:
+        return any(frozenset((student, m)) in self.index.avoid_pairs for m in self.members[offering] if m != ignore)
+
+    def fits(self, student: str, offering: Offering) -> bool:
+        return offering.open_to(self.index.students[student].grade)
+
+    def seat(self, student: str, offering: str) -> None:
+        self.members[offering].add(student)
+        self.out[(student, self.block)] = offering
+
+    def part(self, first: str, second: str, here: str) -> None:
+        """Move one of the pair out of ``here``: either may go, to a free seat first, else by a swap."""
+        movers = [s for s in (second, first) if s not in self.locked]
+        if not movers:
+            raise PlacementError(f"{first} and {second} are both locked into {here} in block {self.block}")
+        for mover in movers:
+            if self.move_to_free_seat(mover, here):
+                return
+        for mover in movers:
+            found = self.swap_partner(mover, here)
+            if found is not None:
+                target, other = found
+                self.members[here].discard(mover)
+                self.members[target].discard(other)
+                self.seat(other, here)
+                self.seat(mover, target)
+                return
+        raise PlacementError(f"no fallback session keeps {first} and {second} apart in block {self.block}")
+
+    def move_to_free_seat(self, mover: str, here: str) -> bool:
+        for offering in self.sessions:
+            free = offering.id != here and self.left[offering.id] > 0 and self.fits(mover, offering)
+            if free and not self.clash(mover, offering.id):
+                self.members[here].discard(mover)
+                self.left[here] += 1
+                self.left[offering.id] -= 1
+                self.seat(mover, offering.id)
+                return True
+        return False
+
+    def swap_partner(self, mover: str, here: str) -> tuple[str, str] | None:
+        """A session and a student in it who can trade places with ``mover`` without a new clash."""
+        home = self.index.offerings[here]
+        for offering in self.sessions:
+            if offering.id == here or not self.fits(mover, offering) or self.clash(mover, offering.id):
+                continue
+            for other in sorted(self.members[offering.id] - self.locked):
+                if (
+                    self.fits(other, home)
+                    and not self.clash(other, here, mover)
+                    and not self.clash(mover, offering.id, other)
+                ):
+                    return offering.id, other
+        return None

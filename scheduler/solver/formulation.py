@@ -231,23 +231,28 @@ def resources(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
 def avoid(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
     """Rule 9: students who avoid each other never share a session.
 
-    In the fallback pool the pair is kept apart where the block has a single fallback offering
-    (one session at most); with several, ``extract.seat_fallback`` seats them in different ones.
+    In the fallback pool a pair may both be pooled only where at least two fallback sessions run
+    (``extract.seat_fallback`` then seats them in different ones): with one fallback offering in
+    the block, one of them is pooled at most; with several, both pooled need two of them running
+    (a solution that pooled a pair beside a single running study hall could not be seated).
     """
-    fallbacks_in: dict[str, int] = defaultdict(int)
-    for offering, block in f.vars.runs:
-        fallbacks_in[block] += inst.offering(offering).kind == "fallback"
+    fallbacks_in: dict[str, list[Var]] = defaultdict(list)
+    for (offering, block), y in f.vars.runs.items():
+        if inst.offering(offering).kind == "fallback":
+            fallbacks_in[block].append(y)
     for first, second in sorted(tuple(sorted(p)) for p in inst.index.avoid_pairs):
         mine = {(o, blk): var for o, blk, var in f.vars.by_unit.get(first, [])}
         for o, blk, var in f.vars.by_unit.get(second, []):
             if (o, blk) in mine:
                 b.row([(mine[(o, blk)], 1.0), (var, 1.0)], ub=1.0)
         for block in inst.index.block_ids:
-            if fallbacks_in[block] > 1:
-                continue
             pooled = [var for s in (first, second) if (var := f.vars.fb.get((s, block))) is not None]
             locked = sum((s, block) in inst.fallback_locks for s in (first, second))
-            if len(pooled) + locked > 1:
+            if len(pooled) + locked <= 1:
+                continue
+            if len(fallbacks_in[block]) > 1:
+                b.row(_ones(pooled) + _ones(fallbacks_in[block], -1.0), ub=-float(locked))
+            else:
                 b.row(_ones(pooled), ub=1.0 - locked)
 
 

@@ -14,6 +14,7 @@ from scheduler.domain.index import ProblemIndex
 from scheduler.domain.metrics import compute_metrics
 from scheduler.domain.plan import Assignment, Conflict, Plan, PlanStatus, Session, session_id
 from scheduler.domain.problem import Student
+from scheduler.domain.stability import previous_changes
 from scheduler.solver.objective import evaluate
 
 
@@ -121,6 +122,7 @@ def build_plan(
         engine=engine,
     )
     plan.metrics = compute_metrics(index.problem, plan)
+    plan.previous_changes = previous_changes(index.problem, plan, index)
     return plan
 
 

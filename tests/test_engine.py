@@ -19,6 +19,7 @@ from scheduler.solver.highs_run import run_highs
 from scheduler.solver.instance import build_instance
 from scheduler.solver.objective import evaluate
 from scheduler.solver.settings import SolveSettings
+from scheduler.solver.tuning import EngineTuning
 from scheduler.solver.units import make_units
 
 
@@ -90,12 +91,12 @@ def test_locks_requests_and_reservations_are_respected() -> None:
             assert all(not (s.block == reservation.block and s.space == reservation.space) for s in plan.sessions)
 
 
-def test_rooms_fixed_to_the_warm_start_prove_no_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rooms_fixed_to_the_warm_start_prove_no_bound() -> None:
     # With the warm start's rooms fixed, the first timetable solve only bounds that timetable; its
     # bound must not be reported for the week (it was once, as a gap of 0).
     problem = generate_school(40, seed=1)
-    monkeypatch.setattr(engine, "SESSION_MIP_UP_TO", 0)
-    plan = solve(problem, SolveSettings(time_limit=8, seed=1))
+    no_session_mip = EngineTuning(session_mip_up_to=0)
+    plan = solve(problem, SolveSettings(time_limit=8, seed=1, tuning=no_session_mip))
     assert_valid(problem, plan)
     inst = build_instance(problem)
     relaxation = run_highs(build_formulation(inst, make_units(inst, 1)).model, seconds=30, seed=0)

@@ -40,7 +40,6 @@ from scheduler.solver.formulation import Formulation, build_formulation
 from scheduler.solver.highs_run import RunResult, run_highs
 from scheduler.solver.instance import Instance, build_instance
 from scheduler.solver.placement import (
-    LP_OVER_QUOTA,
     as_suggestion,
     lp_guide,
     make_integer,
@@ -53,106 +52,34 @@ from scheduler.solver.polish import polish
 from scheduler.solver.settings import Progress, SolveSettings
 from scheduler.solver.start import placement_start
 from scheduler.solver.timetable import FALLBACK, timetable_from_values, timetable_of_plan
+from scheduler.solver.tuning import EngineTuning
 from scheduler.solver.units import make_units
 
 ProgressCallback = Callable[[Progress], None]
-
-# Students per merged unit: the bound model stays exact up to this many students ...
-BOUND_EXACT_UP_TO = 10000
-# ... and the timetable model is kept to about this many units (2,000 students, 60 s: 14.0% gap on
-# 300 units, 15.3% on 600) ...
-TIMETABLE_UNITS = 300
-# ... except up to this many students, where it keeps one unit per student: exact costs and avoid
-# pairs, so the placement is what the search saw (its values guide the start). 600 students, 30 s,
-# before the bulk moves: seed 0 7.5-7.7% (merged: 9.0%, and once 15.5% when the merged timetable
-# could not seat an avoid pair), seed 2 7.7-12.2% (merged 11.0% twice), seed 1 13.7-13.9% (merged
-# 10.8-12.4%); with them and the re-placing move, 6.0%, 7.6-9.2% and 9.2-9.5%. At 2,000 students
-# one unit per student found nothing in 8 rounds on seed 1 (its moves are 3x bigger).
-TIMETABLE_EXACT_UP_TO = 1000
-MEAN_COSTS = True
-# Above this many students the first session MIP is skipped: the search starts from the warm
-# start's timetable with its students re-placed (an LP, under a second at 600 students). On
-# generated schools of 40 (0.8 s and 3 s), 120, 250, 400 and 600 students (3 s, 4 s; 3 seeds at
-# 600) and 2,000 (root node 15 s of a 6 s budget) the session MIP returned that same timetable at
-# the same cost; the time goes to the neighbourhood search instead. Below it, the MIP can still
-# prove a small week optimal.
-SESSION_MIP_UP_TO = 100
-# ... or this many when the week has a ``previous`` plan: the warm start does not know it, the
-# session MIP's objective does (120 students, a teacher off sick: 78% of the previous plan kept when
-# the search started from the warm timetable, at least 80% from the session MIP).
-SESSION_MIP_WITH_PREVIOUS_UP_TO = 1000
-SESSION_SHARE = 0.1  # of the time limit, for the first session MIP
-# Of the time limit, kept for the exact student placement ... (600 students, 30 s: the placement took
-# 3 s and polishing found nothing in the 4-5 s after it; at 0.15 instead of 0.3 the search gets that
-# time: mean gap 7.4% against 8.1%, over three schools times three seeds) ...
-PLACEMENT_SHARE = 0.15
-# ... or this much per student when more (its model and LP are long). 2,000 students, 60 s: model,
-# LP and start take 8-9 s, and the MIP after an LP-guided start gained nothing (11-12 s for 3 of
-# 363,398), so at 0.009 instead of 0.013 the search gets 8 s more (15.5% -> 13.9%, one run each).
-# Before the placement had a start, 0.01 left it without a plan in 3 of 5 runs.
-PLACEMENT_SECONDS_PER_STUDENT = 0.009
-# ... and never less than this: the placement's time follows the school's size, not the limit (120
-# students, 8 s, a previous plan: 1.2 s cut its MIP short; 87-89% of the previous plan was kept with
-# 2.4 s, 76-83% with 1.2 s, single runs. With 2.5 s alone it still ranged 73-89%: the stability
-# weight, ``Policy.previous_changed``, was the larger cause).
-PLACEMENT_MIN_SECONDS = 2.5
-FIRST_PLACEMENT_SHARE = 0.8  # of the placement time, when the warm start's timetable is next
-# Above this many students the placement's LP guides its start (``placement``): at 2,000 the MIP
-# often does not finish, while the LP does in about 3 s and its start is within 0.2% of the MIP's
-# optimum. At 600 the MIP finishes in about 2 s, and the LP first only took time from polishing.
-LP_GUIDE_ABOVE = 1000
-# A start this close to the placement's LP (relative) is kept without the MIP (2,000 students: the
-# MIP spent 11-12 s taking 3 off a start of 363,398, 0.23% above the LP).
-START_CLOSE_ENOUGH = 0.005
-# Of a placement's time, the most its LP may take (2,000 students: 3-10 s of 9-14; the MIP after an
-# LP-guided start gained at most 0.2%, so the LP gets most of the time; 5,000 students on a loaded
-# machine: 0.6 of the time was not enough).
-LP_SHARE = 0.75
-LNS_SUB_SECONDS = 2.0
-# The placed plan is polished on the exact model (``polish``) when at least this much time is left,
-# on schools up to this size (measured at 600 students, 30 s, when the timetable came from merged
-# students: 0.1-0.4% off the cost, 2-3% from unmerged ones; now that the search runs on single
-# students up to 1,000 and the placement keeps less time, it rarely has 2 s left there).
-POLISH_MIN_SECONDS = 2.0
-POLISH_UP_TO = 1000
-SAFETY_SECONDS = 1.0
-# The bound process answers this long before the deadline (it allows for its own start-up,
-# reading the model and turning its last iterate into a bound).
-BOUND_MARGIN_SECONDS = 1.5
-BOUND_MARGIN_SHARE = 0.01
-# With one worker the search does a fixed amount of work instead of filling the time (same plan for
-# the same seed): MIPs end on node counts, and the number of search rounds is planned from the time
-# limit and the school's size, never read off the clock. The clock still cuts a stage short on a
-# machine too slow for the plan; the plan then says it may not repeat (``engine.repeatable``).
-DETERMINISTIC_NODES = 500
-DETERMINISTIC_ROUNDS = 12
-DETERMINISTIC_SUB_NODES = 50
-DETERMINISTIC_SHARE = 0.6
-# A planned round of 50-node sub-MIPs (600 students, 30 s, one worker: 2.1-2.8 s a round; at 12
-# planned rounds the clock cut the search after 6 or 8, and the plans repeated only by luck) ...
-ROUND_SECONDS = 0.5
-ROUND_SECONDS_PER_STUDENT = 0.004
-PLANNED_SHARE = 0.8  # ... and the share of its planned window the rounds may fill.
-POLISH_ROUNDS = 6  # exact-model rounds: 0.4-0.5 s each at 600 students
 
 
 def _fixed_work(settings: SolveSettings, job: BoundJob, rounds: int) -> dict[str, object]:
     """LNS limits: ``rounds`` rounds of a fixed number of nodes with one worker, else time-sliced
     rounds, two at once once the bound process has finished and left its core free."""
     if settings.workers != 1:
-        return {"sub_seconds": LNS_SUB_SECONDS, "spare_core": job.poll}
-    return {"max_rounds": rounds, "sub_nodes": DETERMINISTIC_SUB_NODES, "sub_seconds": settings.time_limit}
+        return {"sub_seconds": settings.tuning.lns_sub_seconds, "spare_core": job.poll}
+    return {
+        "max_rounds": rounds,
+        "sub_nodes": settings.tuning.deterministic_sub_nodes,
+        "sub_seconds": settings.time_limit,
+    }
 
 
-def _round_seconds(inst: Instance) -> float:
-    """Planned seconds a round; above ``TIMETABLE_EXACT_UP_TO`` students are merged into about 300
-    units and a round costs about the same (2,000 students: 2.8 s), not more."""
-    return ROUND_SECONDS + ROUND_SECONDS_PER_STUDENT * min(len(inst.problem.students), TIMETABLE_EXACT_UP_TO)
+def _round_seconds(inst: Instance, tuning: EngineTuning) -> float:
+    """Planned seconds a round; above ``timetable_exact_up_to`` students are merged into about 300
+    units and a round costs about the same, not more."""
+    students = min(len(inst.problem.students), tuning.timetable_exact_up_to)
+    return tuning.round_seconds + tuning.round_seconds_per_student * students
 
 
-def _planned_rounds(inst: Instance, window: float) -> int:
+def _planned_rounds(inst: Instance, window: float, tuning: EngineTuning) -> int:
     """Search rounds that fit ``window`` seconds (planned from the limit, not measured)."""
-    return max(1, min(DETERMINISTIC_ROUNDS, int(window * PLANNED_SHARE / _round_seconds(inst))))
+    return max(1, min(tuning.deterministic_rounds, int(window * tuning.planned_share / _round_seconds(inst, tuning))))
 
 
 def _mip_limits(settings: SolveSettings, seconds: float, tracker: _Tracker) -> dict[str, float | None]:
@@ -160,14 +87,18 @@ def _mip_limits(settings: SolveSettings, seconds: float, tracker: _Tracker) -> d
     the clock only guards the deadline, with a larger share of it."""
     if settings.workers != 1:
         return {"seconds": seconds, "node_limit": None}
-    return {"seconds": max(seconds, tracker.left() * DETERMINISTIC_SHARE), "node_limit": DETERMINISTIC_NODES}
+    return {
+        "seconds": max(seconds, tracker.left() * settings.tuning.deterministic_share),
+        "node_limit": settings.tuning.deterministic_nodes,
+    }
 
 
 class _Tracker:
     """Keeps the best objective and bound seen and forwards progress to the caller."""
 
-    def __init__(self, callback: ProgressCallback | None, time_limit: float) -> None:
+    def __init__(self, callback: ProgressCallback | None, time_limit: float, safety_seconds: float) -> None:
         self.callback = callback
+        self.safety_seconds = safety_seconds
         self.start = time.monotonic()
         self.deadline = self.start + time_limit
         self.objective: float | None = None
@@ -185,7 +116,7 @@ class _Tracker:
         return time.monotonic() - self.start
 
     def left(self) -> float:
-        return self.deadline - time.monotonic() - SAFETY_SECONDS
+        return self.deadline - time.monotonic() - self.safety_seconds
 
     def enter(self, stage: str) -> None:
         self.stage = stage
@@ -230,12 +161,14 @@ def _start_bound(inst: Instance, settings: SolveSettings, tracker: _Tracker) -> 
     own copy of the model)."""
     tracker.enter("bound-model")
     students = len(inst.problem.students)
-    group = 1 if students <= BOUND_EXACT_UP_TO else _group_size(students, BOUND_EXACT_UP_TO)
-    form = build_formulation(inst, make_units(inst, group))
-    margin = BOUND_MARGIN_SECONDS + BOUND_MARGIN_SHARE * settings.time_limit
+    group = (
+        1 if students <= settings.tuning.bound_exact_up_to else _group_size(students, settings.tuning.bound_exact_up_to)
+    )
+    form = build_formulation(inst, make_units(inst, group), tuning=settings.tuning)
+    margin = settings.tuning.bound_margin_seconds + settings.tuning.bound_margin_share * settings.time_limit
     job = BoundJob(form.model, seconds=max(1.0, tracker.left() - margin)).start()
     tracker.done(group_size=group, rows=form.model.get_num_linear_constraints())
-    return job, form if group == 1 and students <= TIMETABLE_EXACT_UP_TO else None
+    return job, form if group == 1 and students <= settings.tuning.timetable_exact_up_to else None
 
 
 def _hint_from(inst: Instance, form: Formulation, warm: Plan) -> dict | None:
@@ -280,16 +213,20 @@ def _search_timetable(
     """The first timetable (the warm start's, or the session MIP's on small schools) and LNS on
     (possibly merged) students: (timetable, its model cost, proven infeasible)."""
     students = len(inst.problem.students)
-    group = 1 if students <= TIMETABLE_EXACT_UP_TO else _group_size(students, TIMETABLE_UNITS)
+    group = (
+        1
+        if students <= settings.tuning.timetable_exact_up_to
+        else _group_size(students, settings.tuning.timetable_units)
+    )
     tracker.enter("timetable-model")
-    form = bound_form or build_formulation(inst, make_units(inst, group, mean_costs=MEAN_COSTS))
+    form = bound_form or build_formulation(inst, make_units(inst, group, mean_costs=True), tuning=settings.tuning)
     for var in form.vars.z.values():
         var.integer = True
     tracker.done(group_size=group)
     hint = _hint_from(inst, form, warm)
     result: RunResult | None = None
     rooms_fixed = bool(hint) and students > (
-        SESSION_MIP_WITH_PREVIOUS_UP_TO if inst.problem.previous else SESSION_MIP_UP_TO
+        settings.tuning.session_mip_with_previous_up_to if inst.problem.previous else settings.tuning.session_mip_up_to
     )
     if rooms_fixed:
         tracker.enter("warm-timetable")
@@ -300,12 +237,14 @@ def _search_timetable(
         # Small schools, no warm timetable, or one the model cannot place (then only the session
         # MIP can say whether the week is infeasible).
         tracker.enter("session-mip")
-        seconds = min(settings.time_limit * SESSION_SHARE, tracker.left() * 0.5)
+        seconds = min(
+            settings.time_limit * settings.tuning.session_share, tracker.left() * settings.tuning.first_timetable_share
+        )
         limits = _mip_limits(settings, seconds, tracker)
         result = tracker.ran(run_highs(form.model, seed=settings.seed, relative_gap=1e-3, hint=hint, **limits))
     # Valid for the whole week when it is a relaxation of it: exact or cheapest-member costs, and
     # every room free (with the warm start's rooms fixed it only bounds that timetable).
-    relaxation = (group == 1 or not MEAN_COSTS) and not rooms_fixed
+    relaxation = group == 1 and not rooms_fixed
     if relaxation:
         tracker.proved(result.bound)
     if not rooms_fixed:
@@ -314,15 +253,21 @@ def _search_timetable(
         return None, math.inf, result.infeasible
     values, objective = result.values, result.objective or 0.0
     reserve = max(
-        settings.time_limit * PLACEMENT_SHARE, students * PLACEMENT_SECONDS_PER_STUDENT, PLACEMENT_MIN_SECONDS
+        settings.time_limit * settings.tuning.placement_share,
+        students * settings.tuning.placement_seconds_per_student,
+        settings.tuning.placement_min_seconds,
     )
-    lns_deadline = tracker.deadline - reserve - SAFETY_SECONDS
+    lns_deadline = tracker.deadline - reserve - settings.tuning.safety_seconds
     gap = relative_gap(result.objective or 0.0, result.bound)
     proven = relaxation and group == 1 and gap is not None and gap <= 1e-3
     if not proven and time.monotonic() + 1.0 < lns_deadline:
         tracker.enter("lns")
         # Planned from the limit alone (one worker: the same rounds on every run).
-        planned = _planned_rounds(inst, settings.time_limit - reserve - SAFETY_SECONDS - _round_seconds(inst))
+        planned = _planned_rounds(
+            inst,
+            settings.time_limit - reserve - settings.tuning.safety_seconds - _round_seconds(inst, settings.tuning),
+            settings.tuning,
+        )
         values, objective, rounds = lns.improve(
             inst,
             form,
@@ -332,10 +277,13 @@ def _search_timetable(
             seed=settings.seed,
             replace=group == 1,  # merged units: the re-placing LP outlasts a round (2,000: 4 s)
             **_fixed_work(settings, job, planned),
+            tuning=settings.tuning,
         )
         tracker.clock_cut |= settings.workers == 1 and rounds < planned
         tracker.done(objective=objective, rounds=rounds)
-    timetable = timetable_from_values(inst, form.vars, values, per_student=group == 1, units=form.units)
+    timetable = timetable_from_values(
+        inst, form.vars, values, per_student=group == 1, units=form.units, tuning=settings.tuning
+    )
     return timetable, objective, False
 
 
@@ -346,7 +294,7 @@ def _place_on_fixed_rooms(form: Formulation, hint: dict, settings: SolveSettings
     for var, value in hint.items():
         var.lower_bound = var.upper_bound = value
     try:
-        limits = _mip_limits(settings, tracker.left() * 0.5, tracker)
+        limits = _mip_limits(settings, tracker.left() * settings.tuning.first_timetable_share, tracker)
         return tracker.ran(run_highs(form.model, seed=settings.seed, **limits))
     finally:
         for var in form.vars.z.values():
@@ -361,12 +309,12 @@ def _best_placed_plan(
     placement as a MIP start, so it needs little)."""
     best: Plan | None = None
     for number, timetable in enumerate(timetables):
-        share = 1.0 if number == len(timetables) - 1 else FIRST_PLACEMENT_SHARE
+        share = 1.0 if number == len(timetables) - 1 else settings.tuning.first_placement_share
         plan = _placed_plan(inst, timetable, settings, tracker, share)
         if plan is not None and (best is None or (plan.objective or 0.0) < (best.objective or 0.0)):
             best = plan
         good = best is not None and warm.objective is not None and (best.objective or 0.0) < warm.objective
-        if good or tracker.left() < SAFETY_SECONDS:
+        if good or tracker.left() < settings.tuning.safety_seconds:
             break
     return best
 
@@ -374,7 +322,7 @@ def _best_placed_plan(
 def solve(problem: Problem, settings: SolveSettings | None = None, on_progress: ProgressCallback | None = None) -> Plan:
     """The best plan found within ``settings.time_limit`` seconds, with a proven bound and gap."""
     settings = settings or SolveSettings()
-    tracker = _Tracker(on_progress, settings.time_limit)
+    tracker = _Tracker(on_progress, settings.time_limit, settings.tuning.safety_seconds)
     inst = build_instance(problem)
     warm = _warm_start(problem, settings, tracker)
     job, bound_form = _start_bound(inst, settings, tracker)
@@ -400,17 +348,17 @@ def _placed_plan(
     following ``placement.lp_guide``; the merged search's picture when the LP does not finish),
     then the exact MIP started from it. The start is the MIP's incumbent, so a MIP cut short by
     the clock still returns at least the start; None only when nothing seats everyone."""
-    deadline = time.monotonic() + max(1.0, (tracker.left() - _finishing_seconds(inst)) * share)
+    deadline = time.monotonic() + max(1.0, (tracker.left() - _finishing_seconds(inst, settings.tuning)) * share)
     try:
         rooms = assign_rooms(inst, timetable)
     except PlacementError:
         return None
     tracker.enter("placement-model")
-    form = placement_model(inst, timetable)
+    form = placement_model(inst, timetable, tuning=settings.tuning)
     guide, relaxed = None, None
-    if len(inst.problem.students) > LP_GUIDE_ABOVE:
-        seconds = max(0.5, (deadline - time.monotonic()) * LP_SHARE)
-        guide, relaxed = lp_guide(inst, form, seconds=seconds, seed=settings.seed)
+    if len(inst.problem.students) > settings.tuning.lp_guide_above:
+        seconds = max(0.5, (deadline - time.monotonic()) * settings.tuning.lp_share)
+        guide, relaxed = lp_guide(inst, form, seconds=seconds, seed=settings.seed, tuning=settings.tuning)
     tracker.done(objective=relaxed)
     start, suggested = _start_plan(inst, timetable, rooms, tracker, guide, deadline, settings)
     tracker.enter("placement")
@@ -418,15 +366,15 @@ def _placed_plan(
     hint = placement_hint(inst, form, suggested or timetable.suggested)
     # The MIP's own share of what is left (as before the start existed), not what the LP and the
     # start left of the stage's first budget: at 600 students the MIP needs 2-6 s after them.
-    left = (tracker.left() - _finishing_seconds(inst)) * share
+    left = (tracker.left() - _finishing_seconds(inst, settings.tuning)) * share
     # The placement's LP bounds what the MIP could gain over the start on this timetable.
     near = (
         start is not None
         and relaxed is not None
-        and (start.objective or 0.0) - relaxed <= START_CLOSE_ENOUGH * max(1.0, start.objective or 0.0)
+        and (start.objective or 0.0) - relaxed <= settings.tuning.start_close_enough * max(1.0, start.objective or 0.0)
     )
     result = None
-    if start is None or (not near and left >= _mip_overhead_seconds(inst)):
+    if start is None or (not near and left >= _mip_overhead_seconds(inst, settings.tuning)):
         limits = _mip_limits(settings, max(1.0, left), tracker)
         result = tracker.ran(run_highs(form.model, seed=settings.seed, relative_gap=1e-4, hint=hint, **limits))
     tracker.done(objective=None if result is None else result.objective, bound=None if result is None else result.bound)
@@ -457,13 +405,15 @@ def _start_plan(
     start cannot seat everyone."""
     tracker.enter("placement-start")
     if guide is not None:
-        placed = placement_start(inst, timetable, guide, passes=0)
+        placed = placement_start(inst, timetable, guide, passes=0, tuning=settings.tuning)
     else:
         # With one worker the plan may not hang on the clock: the pass is always made.
-        roomy = settings.workers == 1 or deadline - time.monotonic() > 2 * _mip_overhead_seconds(inst)
+        roomy = settings.workers == 1 or deadline - time.monotonic() > 2 * _mip_overhead_seconds(inst, settings.tuning)
         # A guide from single students is the exact model's own picture: followed, not re-seated.
-        exact = timetable.guide is not None and timetable.guide.over_quota >= LP_OVER_QUOTA
-        placed = placement_start(inst, timetable, timetable.guide, passes=1 if roomy and not exact else 0)
+        exact = timetable.guide is not None and timetable.guide.over_quota >= settings.tuning.lp_over_quota
+        placed = placement_start(
+            inst, timetable, timetable.guide, passes=1 if roomy and not exact else 0, tuning=settings.tuning
+        )
     plan = None
     if placed is not None:
         plan = build_plan(inst.index, placed, rooms, status="feasible")
@@ -476,26 +426,27 @@ def _start_plan(
     return plan, as_suggestion(inst, placed)
 
 
-def _mip_overhead_seconds(inst: Instance) -> float:
-    """Below this much time a placement MIP cannot even finish its presolve and read its start
-    (2,000 students: 3.2 s on a loaded machine): the start is then the answer."""
-    return 1.0 + len(inst.problem.students) / 1000
+def _mip_overhead_seconds(inst: Instance, tuning: EngineTuning) -> float:
+    """Below this much time a placement MIP cannot even finish its presolve and read its start:
+    the start is then the answer."""
+    return tuning.mip_overhead_seconds + len(inst.problem.students) / tuning.mip_overhead_students_per_second
 
 
-def _finishing_seconds(inst: Instance) -> float:
-    """Time to keep for writing the plan and checking it (about a second per 5,000 students), and
-    for HiGHS to notice its time limit (it does not interrupt a long LP solve: ~2 s per 1,000)."""
-    return SAFETY_SECONDS + len(inst.problem.students) * (1 / 5000 + 0.002)
+def _finishing_seconds(inst: Instance, tuning: EngineTuning) -> float:
+    """Time to keep for writing the plan and checking it, and for HiGHS to notice its time limit
+    (it does not interrupt a long LP solve)."""
+    per_student = tuning.check_seconds_per_student + tuning.late_stop_seconds_per_student
+    return tuning.safety_seconds + len(inst.problem.students) * per_student
 
 
 def _polished_plan(
     inst: Instance, plan: Plan | None, settings: SolveSettings, tracker: _Tracker, job: BoundJob
 ) -> Plan | None:
     """The placed plan improved on the exact model (``polish``) in the time left, or None."""
-    deadline = tracker.deadline - _finishing_seconds(inst)
-    if plan is None or len(inst.problem.students) > POLISH_UP_TO:
+    deadline = tracker.deadline - _finishing_seconds(inst, settings.tuning)
+    if plan is None or len(inst.problem.students) > settings.tuning.polish_up_to:
         return None
-    if deadline - time.monotonic() < POLISH_MIN_SECONDS:
+    if deadline - time.monotonic() < settings.tuning.polish_min_seconds:
         tracker.clock_cut |= settings.workers == 1
         return None
     if tracker.bound is not None and (plan.objective or 0.0) - tracker.bound <= 1e-6:
@@ -504,7 +455,14 @@ def _polished_plan(
     if timetable is None:
         return None
     tracker.enter("polish")
-    found = polish(inst, timetable, deadline=deadline, seed=settings.seed, **_fixed_work(settings, job, POLISH_ROUNDS))
+    found = polish(
+        inst,
+        timetable,
+        deadline=deadline,
+        seed=settings.seed,
+        **_fixed_work(settings, job, settings.tuning.polish_rounds),
+        tuning=settings.tuning,
+    )
     tracker.done(objective=None if found is None else found[2], rounds=None if found is None else found[3])
     if found is None:
         return None

@@ -11,14 +11,17 @@ from scheduler.domain.loading import load_problem
 from scheduler.domain.plan import Plan
 from scheduler.domain.problem import Placement, Problem
 from scheduler.generate import generate_school
-from scheduler.solver import engine
 from scheduler.solver.baseline import baseline_plan
 from scheduler.solver.engine import solve
 from scheduler.solver.formulation import build_formulation
 from scheduler.solver.highs_run import run_highs
 from scheduler.solver.instance import build_instance
 from scheduler.solver.objective import evaluate
+from scheduler.solver.run import Run
 from scheduler.solver.settings import SolveSettings
+from scheduler.solver.stages.bound import start_bound
+from scheduler.solver.stages.timetable_search import search_timetable
+from scheduler.solver.stages.warm_start import warm_start
 from scheduler.solver.tuning import EngineTuning
 from scheduler.solver.units import make_units
 
@@ -150,12 +153,22 @@ def problem_kind(problem: Problem, offering_id: str) -> str:
     return next(o.kind for o in problem.offerings if o.id == offering_id)
 
 
-def test_a_warm_timetable_the_model_cannot_place_falls_back_to_the_session_mip(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Rooms fixed to a timetable that seats nobody (every session closed) make the first LP
-    # infeasible; that proves nothing about the week, so the session MIP must run and solve it.
+def test_a_warm_timetable_the_model_cannot_place_falls_back_to_the_session_mip() -> None:
+    # Rooms fixed to a timetable that seats nobody (every session in a room the model does not
+    # know, so every room variable fixed to 0) make the first LP infeasible; that proves nothing
+    # about the week, so the session MIP must run, and the week is not declared infeasible. The
+    # stages run on their own here, from a warm start whose rooms are unknown.
     problem = generate_school(150, seed=4)
-    monkeypatch.setattr(engine, "_hint_from", lambda inst, form, warm: dict.fromkeys(form.vars.z.values(), 0.0))
-    plan = solve(problem, SolveSettings(time_limit=8, seed=4))
-    assert_valid(problem, plan)
-    stages = [s["stage"] for s in plan.engine["stages"]]  # type: ignore[index]
-    assert "warm-timetable" in stages and "session-mip" in stages
+    run = Run(problem, SolveSettings(time_limit=8, seed=4))
+    warm = warm_start(run)
+    unknown_rooms = [s.model_copy(update={"space": "nowhere"}) for s in warm.sessions]
+    nowhere = warm.model_copy(update={"sessions": unknown_rooms})
+    job, bound_form = start_bound(run)
+    try:
+        _, _, infeasible = search_timetable(run, nowhere, job, bound_form)
+    finally:
+        job.stop()
+    stages = {s["stage"]: s for s in run.tracker.stages}
+    assert stages["warm-timetable"]["objective"] is None  # the fixed-rooms LP seated nobody
+    assert "session-mip" in stages
+    assert not infeasible

@@ -12,7 +12,6 @@ from scheduler.domain.checker import check_plan
 from scheduler.domain.plan import Plan
 from scheduler.domain.problem import Problem
 from scheduler.generate import generate_school
-from scheduler.solver import engine
 from scheduler.solver.baseline import baseline_plan
 from scheduler.solver.engine import solve
 from scheduler.solver.extract import Guide, PlacementError, Timetable, assign_rooms
@@ -21,6 +20,7 @@ from scheduler.solver.placement import lp_guide, placement_model
 from scheduler.solver.plan_writer import build_plan
 from scheduler.solver.session_flow import Arc, assign
 from scheduler.solver.settings import SolveSettings
+from scheduler.solver.stages import placement as placement_stage
 from scheduler.solver.start import placement_start
 from scheduler.solver.timetable import timetable_of_plan
 from scheduler.solver.tuning import EngineTuning
@@ -94,15 +94,15 @@ def test_start_is_valid_or_declines(problem: Problem) -> None:
 
 
 def test_engine_returns_the_start_when_neither_placement_lp_nor_mip_finishes(monkeypatch: pytest.MonkeyPatch) -> None:
-    # As when the exact placement's LP and MIP outlast their time on a big school: no LP guide, no
-    # MIP solution; the merged search's picture still gives a start, better than the warm start.
+    # As when the exact placement's LP and MIP outlast their time on a big school: no LP guide (at
+    # 150 students, below ``lp_guide_above``, the LP never runs), no MIP solution; the merged
+    # search's picture still gives a start, better than the warm start.
     problem = generate_school(150, seed=5)
 
     def no_solution(*args: object, **kwargs: object) -> dict:
         raise PlacementError("simulated: the MIP ended without a solution")
 
-    monkeypatch.setattr(engine, "lp_guide", lambda *args, **kwargs: (None, None))
-    monkeypatch.setattr(engine, "read_placements", no_solution)
+    monkeypatch.setattr(placement_stage, "read_placements", no_solution)
     plan = solve(problem, SolveSettings(time_limit=8, seed=5))
     assert check_plan(problem, plan) == []
     warm = baseline_plan(problem, seed=5)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 from ortools.math_opt.python import mathopt
 
@@ -25,7 +26,7 @@ from scheduler.solver.tuning import DEFAULT_TUNING, EngineTuning
 from scheduler.solver.units import Unit, no_choice_members
 
 Key = tuple[str, str]
-Var = mathopt.Variable
+Var: TypeAlias = mathopt.Variable
 
 
 @dataclass

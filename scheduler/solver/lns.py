@@ -23,9 +23,11 @@ from scheduler.solver.tuning import DEFAULT_TUNING, EngineTuning
 
 # Picks a move around the incumbent (``values``), or None when it has nothing to aim at.
 Neighbourhood = Callable[[random.Random, Mapping[mathopt.Variable, float]], Move | None]
+# A neighbourhood that always has a move.
+AlwaysMoves = Callable[[random.Random, Mapping[mathopt.Variable, float]], Move]
 
 
-def _block_neighbourhood(inst: Instance, size: int) -> Neighbourhood:
+def _block_neighbourhood(inst: Instance, size: int) -> AlwaysMoves:
     blocks = inst.index.block_ids
 
     def pick(rng: random.Random, values: Mapping[mathopt.Variable, float]) -> Move:

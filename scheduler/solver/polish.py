@@ -33,7 +33,7 @@ def polish(
     sub_nodes: int | None = None,
     spare_core: Callable[[], bool] | None = None,
     tuning: EngineTuning = DEFAULT_TUNING,
-) -> tuple[Timetable, dict[tuple[str, str], list[str]], float, int] | None:
+) -> tuple[Timetable, dict[str, list[str]], float, int] | None:
     """Improve a placed timetable (its ``suggested`` is the exact placement) until ``deadline``:
     (timetable with its placement, pooled students per block, exact model cost, rounds), or None
     when nothing was gained or the incumbent could not be read into the model."""

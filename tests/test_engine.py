@@ -11,14 +11,18 @@ from scheduler.domain.loading import load_problem
 from scheduler.domain.plan import Plan
 from scheduler.domain.problem import Placement, Problem
 from scheduler.generate import generate_school
-from scheduler.solver import engine
 from scheduler.solver.baseline import baseline_plan
 from scheduler.solver.engine import solve
 from scheduler.solver.formulation import build_formulation
 from scheduler.solver.highs_run import run_highs
 from scheduler.solver.instance import build_instance
 from scheduler.solver.objective import evaluate
+from scheduler.solver.run import Run
 from scheduler.solver.settings import SolveSettings
+from scheduler.solver.stages.bound import start_bound
+from scheduler.solver.stages.timetable_search import search_timetable
+from scheduler.solver.stages.warm_start import warm_start
+from scheduler.solver.tuning import EngineTuning
 from scheduler.solver.units import make_units
 
 
@@ -90,12 +94,12 @@ def test_locks_requests_and_reservations_are_respected() -> None:
             assert all(not (s.block == reservation.block and s.space == reservation.space) for s in plan.sessions)
 
 
-def test_rooms_fixed_to_the_warm_start_prove_no_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rooms_fixed_to_the_warm_start_prove_no_bound() -> None:
     # With the warm start's rooms fixed, the first timetable solve only bounds that timetable; its
     # bound must not be reported for the week (it was once, as a gap of 0).
     problem = generate_school(40, seed=1)
-    monkeypatch.setattr(engine, "SESSION_MIP_UP_TO", 0)
-    plan = solve(problem, SolveSettings(time_limit=8, seed=1))
+    no_session_mip = EngineTuning(session_mip_up_to=0)
+    plan = solve(problem, SolveSettings(time_limit=8, seed=1, tuning=no_session_mip))
     assert_valid(problem, plan)
     inst = build_instance(problem)
     relaxation = run_highs(build_formulation(inst, make_units(inst, 1)).model, seconds=30, seed=0)
@@ -149,12 +153,22 @@ def problem_kind(problem: Problem, offering_id: str) -> str:
     return next(o.kind for o in problem.offerings if o.id == offering_id)
 
 
-def test_a_warm_timetable_the_model_cannot_place_falls_back_to_the_session_mip(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Rooms fixed to a timetable that seats nobody (every session closed) make the first LP
-    # infeasible; that proves nothing about the week, so the session MIP must run and solve it.
+def test_a_warm_timetable_the_model_cannot_place_falls_back_to_the_session_mip() -> None:
+    # Rooms fixed to a timetable that seats nobody (every session in a room the model does not
+    # know, so every room variable fixed to 0) make the first LP infeasible; that proves nothing
+    # about the week, so the session MIP must run, and the week is not declared infeasible. The
+    # stages run on their own here, from a warm start whose rooms are unknown.
     problem = generate_school(150, seed=4)
-    monkeypatch.setattr(engine, "_hint_from", lambda inst, form, warm: dict.fromkeys(form.vars.z.values(), 0.0))
-    plan = solve(problem, SolveSettings(time_limit=8, seed=4))
-    assert_valid(problem, plan)
-    stages = [s["stage"] for s in plan.engine["stages"]]  # type: ignore[index]
-    assert "warm-timetable" in stages and "session-mip" in stages
+    run = Run(problem, SolveSettings(time_limit=8, seed=4))
+    warm = warm_start(run)
+    unknown_rooms = [s.model_copy(update={"space": "nowhere"}) for s in warm.sessions]
+    nowhere = warm.model_copy(update={"sessions": unknown_rooms})
+    job, bound_form = start_bound(run)
+    try:
+        _, _, infeasible = search_timetable(run, nowhere, job, bound_form)
+    finally:
+        job.stop()
+    stages = {s["stage"]: s for s in run.tracker.stages}
+    assert stages["warm-timetable"]["objective"] is None  # the fixed-rooms LP seated nobody
+    assert "session-mip" in stages
+    assert not infeasible

@@ -12,7 +12,6 @@ from scheduler.domain.checker import check_plan
 from scheduler.domain.plan import Plan
 from scheduler.domain.problem import Problem
 from scheduler.generate import generate_school
-from scheduler.solver import engine
 from scheduler.solver.baseline import baseline_plan
 from scheduler.solver.engine import solve
 from scheduler.solver.extract import Guide, PlacementError, Timetable, assign_rooms
@@ -21,8 +20,10 @@ from scheduler.solver.placement import lp_guide, placement_model
 from scheduler.solver.plan_writer import build_plan
 from scheduler.solver.session_flow import Arc, assign
 from scheduler.solver.settings import SolveSettings
+from scheduler.solver.stages import placement as placement_stage
 from scheduler.solver.start import placement_start
 from scheduler.solver.timetable import timetable_of_plan
+from scheduler.solver.tuning import EngineTuning
 
 
 def start_plan(inst: Instance, timetable: Timetable, guide: Guide | None = None) -> Plan | None:
@@ -93,15 +94,15 @@ def test_start_is_valid_or_declines(problem: Problem) -> None:
 
 
 def test_engine_returns_the_start_when_neither_placement_lp_nor_mip_finishes(monkeypatch: pytest.MonkeyPatch) -> None:
-    # As when the exact placement's LP and MIP outlast their time on a big school: no LP guide, no
-    # MIP solution; the merged search's picture still gives a start, better than the warm start.
+    # As when the exact placement's LP and MIP outlast their time on a big school: no LP guide (at
+    # 150 students, below ``lp_guide_above``, the LP never runs), no MIP solution; the merged
+    # search's picture still gives a start, better than the warm start.
     problem = generate_school(150, seed=5)
 
     def no_solution(*args: object, **kwargs: object) -> dict:
         raise PlacementError("simulated: the MIP ended without a solution")
 
-    monkeypatch.setattr(engine, "lp_guide", lambda *args, **kwargs: (None, None))
-    monkeypatch.setattr(engine, "read_placements", no_solution)
+    monkeypatch.setattr(placement_stage, "read_placements", no_solution)
     plan = solve(problem, SolveSettings(time_limit=8, seed=5))
     assert check_plan(problem, plan) == []
     warm = baseline_plan(problem, seed=5)
@@ -110,21 +111,16 @@ def test_engine_returns_the_start_when_neither_placement_lp_nor_mip_finishes(mon
     assert plan.objective < warm.objective
 
 
-def test_engine_never_worse_than_the_warm_start_with_almost_no_placement_time(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_engine_never_worse_than_the_warm_start_with_almost_no_placement_time() -> None:
+    # A placement MIP that could never finish its presolve in the time it has (the overhead it
+    # needs is set beyond any limit): the start is the answer, never the warm start.
     problem = generate_school(150, seed=5)
-    original = engine._mip_limits
-
-    def starved(settings: SolveSettings, seconds: float, tracker: object) -> dict[str, float | None]:
-        limits = original(settings, seconds, tracker)  # type: ignore[arg-type]
-        if tracker.stage == "placement":  # type: ignore[attr-defined]
-            limits["seconds"], limits["node_limit"] = 0.01, 0
-        return limits
-
-    monkeypatch.setattr(engine, "_mip_limits", starved)
-    plan = solve(problem, SolveSettings(time_limit=8, seed=5))
+    starved = EngineTuning(mip_overhead_seconds=1e9)
+    plan = solve(problem, SolveSettings(time_limit=8, seed=5, tuning=starved))
     assert check_plan(problem, plan) == []
+    assert plan.engine is not None
+    placements = [stage for stage in plan.engine["stages"] if stage["stage"] == "placement"]
+    assert placements and all(stage["objective"] is None for stage in placements)  # no MIP ran
     warm = baseline_plan(problem, seed=5)
     assert plan.objective is not None and warm.objective is not None
     assert plan.objective < warm.objective
@@ -147,10 +143,10 @@ def test_lp_guided_start_keeps_every_rule_and_is_close_to_the_lp() -> None:
     assert relaxed - 1e-6 <= plan.objective <= relaxed * 1.03
 
 
-def test_engine_lp_guided_placement_keeps_every_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_engine_lp_guided_placement_keeps_every_rule() -> None:
     problem = generate_school(150, seed=5)
-    monkeypatch.setattr(engine, "LP_GUIDE_ABOVE", 0)
-    plan = solve(problem, SolveSettings(time_limit=8, seed=5))
+    lp_guided = EngineTuning(lp_guide_above=0)
+    plan = solve(problem, SolveSettings(time_limit=8, seed=5, tuning=lp_guided))
     assert check_plan(problem, plan) == []
     assert plan.engine is not None and plan.engine["returned"] == "optimised"
     assert any(stage["stage"] == "placement-model" and stage["objective"] for stage in plan.engine["stages"])

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 from ortools.math_opt.python import mathopt
 
@@ -21,10 +22,11 @@ from scheduler.domain.problem import Student
 from scheduler.solver.bulk import ModelBuilder, Term
 from scheduler.solver.instance import Instance
 from scheduler.solver.objective import student_ideal
+from scheduler.solver.tuning import DEFAULT_TUNING, EngineTuning
 from scheduler.solver.units import Unit, no_choice_members
 
 Key = tuple[str, str]
-Var = mathopt.Variable
+Var: TypeAlias = mathopt.Variable
 
 
 @dataclass
@@ -55,6 +57,7 @@ class Formulation:
     vars: Variables
     units: list[Unit]
     sessions: Mapping[Key, list[tuple[int, int, int]]]
+    link_chunk: int  # attendees per copy of a session variable (``EngineTuning.link_chunk``)
 
 
 def _ones(variables: list[Var], coef: float = 1.0) -> list[Term]:
@@ -150,23 +153,20 @@ def space(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
         min_students = inst.offering(key[0]).min_students
         if min_students > 1:
             b.row([*enrolled, (y, -float(min_students))], lb=0.0)
-        _link_to_session(b, key, attendees, y)
+        _link_to_session(b, key, attendees, y, f.link_chunk)
 
 
-LINK_CHUNK = 12
-
-
-def _link_to_session(b: ModelBuilder, key: Key, attendees: list[tuple[Unit, Var]], y: Var) -> None:
+def _link_to_session(b: ModelBuilder, key: Key, attendees: list[tuple[Unit, Var]], y: Var, chunk_size: int) -> None:
     """x <= n * y for every attendee: implied for integers, but it is what makes the LP bound tight.
 
     A session variable in hundreds of rows is a dense column, which makes the interior-point
     method's normal equations dense; copies of ``y`` (equal to it, one per chunk of attendees) keep
     every column short.
     """
-    for start in range(0, len(attendees), LINK_CHUNK):
-        chunk = attendees[start : start + LINK_CHUNK]
+    for start in range(0, len(attendees), chunk_size):
+        chunk = attendees[start : start + chunk_size]
         copy = y
-        if len(attendees) > LINK_CHUNK:
+        if len(attendees) > chunk_size:
             copy = b.var()
             b.row([(copy, 1.0), (y, -1.0)], 0.0, 0.0)
         for unit, var in chunk:
@@ -353,13 +353,17 @@ def _fallback_terms(b: ModelBuilder, unit: Unit, v: Variables) -> None:
 
 
 def build_formulation(
-    inst: Instance, units: list[Unit], sessions: Mapping[Key, list[tuple[int, int, int]]] | None = None
+    inst: Instance,
+    units: list[Unit],
+    sessions: Mapping[Key, list[tuple[int, int, int]]] | None = None,
+    *,
+    tuning: EngineTuning = DEFAULT_TUNING,
 ) -> Formulation:
     """The model over ``units`` and the given session candidates (all of them by default)."""
     sessions = inst.session_classes if sessions is None else sessions
     model = mathopt.Model(name=f"flexblock-{inst.problem.school.id}")
     builder = ModelBuilder(model)
-    form = Formulation(model, Variables(), units, sessions)
+    form = Formulation(model, Variables(), units, sessions, tuning.link_chunk)
     _session_variables(builder, sessions, form.vars)
     _unit_variables(builder, inst, units, form.vars)
     for rule in HARD_RULES:

@@ -19,23 +19,15 @@ from ortools.math_opt.python import mathopt
 from scheduler.solver.formulation import Formulation
 from scheduler.solver.instance import Instance
 from scheduler.solver.submip import Layout, Move, SubMip, Values
-
-# Students without a choice aimed at per move, and how many of each one's choices are freed.
-NO_CHOICE_TARGETS = 2
-NO_CHOICE_OFFERINGS = 2
-# A few teachers' whole week, with only the students who could attend their sessions: moves a
-# session to any day, where two-block moves reach one other day. 600 students, 30 s, three schools
-# times three seeds: mean gap 8.1% with it, 8.8% without; at 2,000 students, 5% of the teachers
-# (7) made moves of 2-4 s, so at most two.
-WEEK_SHARE = 0.05
-WEEK_MOST = 2
-
+from scheduler.solver.tuning import DEFAULT_TUNING, EngineTuning
 
 # Picks a move around the incumbent (``values``), or None when it has nothing to aim at.
 Neighbourhood = Callable[[random.Random, Mapping[mathopt.Variable, float]], Move | None]
+# A neighbourhood that always has a move.
+AlwaysMoves = Callable[[random.Random, Mapping[mathopt.Variable, float]], Move]
 
 
-def _block_neighbourhood(inst: Instance, size: int) -> Neighbourhood:
+def _block_neighbourhood(inst: Instance, size: int) -> AlwaysMoves:
     blocks = inst.index.block_ids
 
     def pick(rng: random.Random, values: Mapping[mathopt.Variable, float]) -> Move:
@@ -184,6 +176,7 @@ def improve(
     full_hint: bool = False,
     spare_core: Callable[[], bool] | None = None,
     replace: bool = False,
+    tuning: EngineTuning = DEFAULT_TUNING,
 ) -> tuple[dict[mathopt.Variable, float], float, int]:
     """Improve an integer timetable until ``deadline``; returns (values, objective, rounds).
 
@@ -195,18 +188,23 @@ def improve(
     ``spare_core()`` says the other core is free (the bound process has finished), a second move
     is solved there at the same time, on its own copy of the model; each finished move is kept
     when it beats the incumbent of that moment (both start from a valid solution, so either
-    result is one). ``values`` from ``complete`` bring their layout along.
+    result is one). ``values`` from ``complete`` bring their layout along. ``tuning`` sizes the
+    teacher's-week and aimed moves.
     """
     rng = random.Random(seed)
     single = _block_neighbourhood(inst, 1)
     focused = _staff_neighbourhood(inst, form, 0.1, 2, focused=True)
-    week = _staff_neighbourhood(inst, form, WEEK_SHARE, len(inst.index.block_ids), focused=True, most=WEEK_MOST)
+    # A few teachers' whole week, with only the students who could attend: a session can move to
+    # any day, where two-block moves reach one other day.
+    every_block = len(inst.index.block_ids)
+    week = _staff_neighbourhood(inst, form, tuning.week_share, every_block, focused=True, most=tuning.week_most)
     staff = _staff_neighbourhood(inst, form, 0.4, 2)
     moves = [single, focused, week, staff, focused, week, _block_neighbourhood(inst, 2)]
     if replace:
         moves.insert(5, _replacement(inst, form))  # early: one worker plans few rounds
     if any(unit.single is not None for unit in form.units):
-        moves.insert(0, _no_choice_neighbourhood(inst, form, NO_CHOICE_TARGETS, NO_CHOICE_OFFERINGS))
+        aimed = _no_choice_neighbourhood(inst, form, tuning.no_choice_targets, tuning.no_choice_offerings)
+        moves.insert(0, aimed)
     layout = values.layout if isinstance(values, Values) else _layout(form)
     current = layout.array(values)
     main = SubMip(form, layout, full_hint=full_hint, sub_nodes=sub_nodes)

@@ -20,18 +20,15 @@ from scheduler.solver.formulation import Formulation, build_formulation
 from scheduler.solver.highs_run import run_highs
 from scheduler.solver.instance import Instance
 from scheduler.solver.timetable import FALLBACK
+from scheduler.solver.tuning import DEFAULT_TUNING, EngineTuning
 from scheduler.solver.units import make_units
 
-# A seat the LP did not give costs this much in the start's flows: far above any choice step, so
-# the flows follow the LP wherever it is integral and only fill in where it is not.
-LP_OVER_QUOTA = 1000
 
-
-def placement_model(inst: Instance, timetable: Timetable) -> Formulation:
+def placement_model(inst: Instance, timetable: Timetable, *, tuning: EngineTuning = DEFAULT_TUNING) -> Formulation:
     """The week's model with one unit per student and only the timetable's sessions (continuous:
     ``make_integer`` before the MIP)."""
     sessions = {key: [fit for fit in inst.session_classes[key] if fit[0] == c] for key, c in timetable.sessions.items()}
-    return build_formulation(inst, make_units(inst, 1), sessions)
+    return build_formulation(inst, make_units(inst, 1), sessions, tuning=tuning)
 
 
 def make_integer(form: Formulation) -> None:
@@ -40,15 +37,19 @@ def make_integer(form: Formulation) -> None:
         var.integer = True
 
 
-def lp_guide(inst: Instance, form: Formulation, *, seconds: float, seed: int) -> tuple[Guide | None, float | None]:
+def lp_guide(
+    inst: Instance, form: Formulation, *, seconds: float, seed: int, tuning: EngineTuning = DEFAULT_TUNING
+) -> tuple[Guide | None, float | None]:
     """The placement LP's student values as a guide for ``start`` (each student their own group),
-    and the LP's cost; (None, None) when it did not finish in time."""
+    and the LP's cost; (None, None) when it did not finish in time. A seat the LP did not give
+    costs ``tuning.lp_over_quota`` in the start's flows: far above any choice step, so the flows
+    follow the LP wherever it is integral and only fill in where it is not."""
     result = run_highs(form.model, seconds=seconds, seed=seed)
     if not result.feasible or result.objective is None:
         return None, None
     counts = {key: value for key, var in form.vars.x.items() if (value := result.values[var]) > 1e-6}
     group_of = {s.id: s.id for s in inst.problem.students}
-    return Guide(group_of, counts, over_quota=LP_OVER_QUOTA), result.objective
+    return Guide(group_of, counts, over_quota=tuning.lp_over_quota), result.objective
 
 
 def placement_hint(inst: Instance, form: Formulation, suggested: Mapping[tuple[str, str], str]) -> dict | None:

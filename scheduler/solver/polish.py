@@ -18,6 +18,7 @@ from scheduler.solver.extract import Timetable
 from scheduler.solver.formulation import build_formulation
 from scheduler.solver.instance import Instance
 from scheduler.solver.timetable import FALLBACK, timetable_from_values
+from scheduler.solver.tuning import DEFAULT_TUNING, EngineTuning
 from scheduler.solver.units import make_units
 
 
@@ -31,11 +32,12 @@ def polish(
     max_rounds: int | None = None,
     sub_nodes: int | None = None,
     spare_core: Callable[[], bool] | None = None,
-) -> tuple[Timetable, dict[tuple[str, str], list[str]], float, int] | None:
+    tuning: EngineTuning = DEFAULT_TUNING,
+) -> tuple[Timetable, dict[str, list[str]], float, int] | None:
     """Improve a placed timetable (its ``suggested`` is the exact placement) until ``deadline``:
     (timetable with its placement, pooled students per block, exact model cost, rounds), or None
     when nothing was gained or the incumbent could not be read into the model."""
-    form = build_formulation(inst, make_units(inst, 1))
+    form = build_formulation(inst, make_units(inst, 1), tuning=tuning)
     for var in [*form.vars.z.values(), *form.vars.placement_vars()]:
         var.integer = True
     placed = timetable.suggested
@@ -58,10 +60,11 @@ def polish(
         sub_nodes=sub_nodes,
         full_hint=True,
         spare_core=spare_core,
+        tuning=tuning,
     )
     if objective >= start_objective - 0.5:
         return None
-    polished = timetable_from_values(inst, form.vars, found, per_student=True)
+    polished = timetable_from_values(inst, form.vars, found, per_student=True, tuning=tuning)
     pooled: dict[str, list[str]] = defaultdict(list)
     for (student, block), offering in polished.suggested.items():
         if offering == FALLBACK:

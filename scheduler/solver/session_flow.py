@@ -9,30 +9,34 @@ session at no extra cost up to the number the search sent there, and at ``over_q
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
-from typing import NamedTuple
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
+
+# A hashable node key: a session (offering, block), a hub ("fallback", grade) or a quota (group,
+# offering, block). Any, not Hashable: callers read their own tuples back out of the answer.
+Node = Any
 
 
 class Arc(NamedTuple):
     """Student ``student`` may take ``session`` at ``cost``; ``quota`` names the quota node, if any."""
 
     student: str
-    session: Hashable
+    session: Node
     cost: int
-    quota: Hashable | None = None
+    quota: Node | None = None
 
 
 def assign(
     supply: Mapping[str, int],
     arcs: Sequence[Arc],
-    seats: Mapping[Hashable, int],
-    quotas: Mapping[Hashable, int] | None = None,
+    seats: Mapping[Node, int],
+    quotas: Mapping[Node, int] | None = None,
     over_quota: int = 0,
-    hubs: Mapping[Hashable, Sequence[Hashable]] | None = None,
-) -> dict[str, list[Hashable]]:
+    hubs: Mapping[Node, Sequence[Node]] | None = None,
+) -> dict[str, list[Node]]:
     """Sessions per student (up to ``supply[s]`` of them, each at most once): as many seated as
     possible, then at least total cost. The caller checks who is left out. An arc may lead to a
     hub instead (``hubs``: hub -> sessions, interchangeable seats such as study halls): one arc per
@@ -55,9 +59,9 @@ def assign(
             heads.append(students[student])
             capacities.append(count)
             costs.append(0)
-    sessions: dict[Hashable, int] = {}
-    quota_nodes: dict[Hashable, int] = {}
-    quota_session: dict[Hashable, Hashable] = {}
+    sessions: dict[Node, int] = {}
+    quota_nodes: dict[Node, int] = {}
+    quota_session: dict[Node, Node] = {}
     next_node = len(students) + 2
     placed: list[tuple[int, Arc]] = []
     for arc in arcs:
@@ -117,7 +121,7 @@ def assign(
     if flow.solve_max_flow_with_min_cost() != flow.OPTIMAL:
         return {}
     flows = flow.flows(np.array([number for number, _ in placed], dtype=np.int32))
-    out: dict[str, list[Hashable]] = {}
+    out: dict[str, list[Node]] = {}
     for (_, arc), amount in zip(placed, flows, strict=True):
         if amount > 0:
             out.setdefault(arc.student, []).append(arc.session)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scheduler.solver.tuning import DEFAULT_TUNING, EngineTuning
+
 
 @dataclass(frozen=True)
 class SolveSettings:
-    """Run settings. ``workers=1`` with a fixed ``seed`` gives the same plan for the same input."""
+    """Run settings. ``workers=1`` with a fixed ``seed`` gives the same plan for the same input;
+    ``tuning`` holds the engine's thresholds and time shares (``solver.tuning``)."""
 
     time_limit: float = 30.0
     seed: int = 0
     workers: int = 2
+    tuning: EngineTuning = DEFAULT_TUNING
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,9 @@ from scheduler.solver.extract import Guide, Timetable
 from scheduler.solver.instance import Instance
 from scheduler.solver.objective import choice_cost, fallback_cost, needs_no_choice_guard
 from scheduler.solver.session_flow import Arc, assign
+from scheduler.solver.tuning import DEFAULT_TUNING, EngineTuning
 
 Key = tuple[str, str]
-# Students of a full session tried, each level, when making room for one who has no seat left.
-MOVE_CANDIDATES = 20
 _log = logging.getLogger(__name__)
 
 
@@ -109,8 +108,10 @@ class _Seating:
 class _Builder:
     """The steps of the module docstring, over one ``_Seating``."""
 
-    def __init__(self, inst: Instance, timetable: Timetable, guide: Guide) -> None:
+    def __init__(self, inst: Instance, timetable: Timetable, guide: Guide, move_candidates: int) -> None:
         self.inst = inst
+        # Students of a full session tried, each level, when making room for one without a seat.
+        self.move_candidates = move_candidates
         self.index = inst.index
         self.policy = inst.problem.policy
         self.timetable = timetable
@@ -323,7 +324,7 @@ class _Builder:
             blocking = self.seating.avoiders[student.id] & members
             if len(blocking) > 1:
                 continue
-            candidates = sorted(blocking) if blocking else sorted(members)[:MOVE_CANDIDATES]
+            candidates = sorted(blocking) if blocking else sorted(members)[: self.move_candidates]
             for other_id in candidates:
                 if (other_id, block) in self.seating.fixed:
                     continue
@@ -441,11 +442,16 @@ class _Builder:
 
 
 def placement_start(
-    inst: Instance, timetable: Timetable, guide: Guide | None = None, passes: int = 1
+    inst: Instance,
+    timetable: Timetable,
+    guide: Guide | None = None,
+    passes: int = 1,
+    *,
+    tuning: EngineTuning = DEFAULT_TUNING,
 ) -> dict[Key, str] | None:
     """(student, block) -> offering for every available slot (fallback offerings named), keeping
     every hard rule on ``timetable``; None when the greedy steps cannot."""
-    builder = _Builder(inst, timetable, guide or Guide())
+    builder = _Builder(inst, timetable, guide or Guide(), tuning.move_candidates)
     try:
         builder.locks()
         builder.needs()

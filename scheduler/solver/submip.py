@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from ortools.math_opt import model_parameters_pb2, result_pb2, solution_pb2
@@ -22,6 +23,8 @@ from ortools.math_opt.python import callback, init_arguments, mathopt
 from pybind11_abseil.status import StatusNotOk
 
 from scheduler.solver.formulation import Formulation
+
+K = TypeVar("K", bound=Hashable)
 
 Key = tuple[str, str]
 
@@ -85,7 +88,7 @@ class Layout:
         return np.asarray([self.position[var.id] for var in variables], dtype=np.int64)
 
     @staticmethod
-    def _codes(codes: Mapping[Hashable, int], names: Iterable[Hashable]) -> list[int]:
+    def _codes(codes: Mapping[K, int], names: Iterable[K]) -> list[int]:
         return [codes[name] for name in names if name in codes]
 
     def array(self, values: Mapping[mathopt.Variable, float]) -> np.ndarray:

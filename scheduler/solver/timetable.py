@@ -10,10 +10,9 @@ from scheduler.domain.plan import Plan
 from scheduler.solver.extract import Guide, Timetable
 from scheduler.solver.formulation import Variables
 from scheduler.solver.instance import Instance
+from scheduler.solver.tuning import DEFAULT_TUNING, EngineTuning
 from scheduler.solver.units import Unit
 
-# What a seat beyond the picture costs in ``start`` when the picture is the exact model's own.
-EXACT_OVER_QUOTA = 1000
 FALLBACK = ""  # a suggested placement in the fallback pool (the session is picked later)
 
 
@@ -24,10 +23,12 @@ def timetable_from_values(
     *,
     per_student: bool = False,
     units: Sequence[Unit] = (),
+    tuning: EngineTuning = DEFAULT_TUNING,
 ) -> Timetable:
     """Sessions whose room variable is (almost) 1 in an integer solution; with ``per_student``
     (one unit per student, integer placements) the students' placements too, as the placement's
-    start; with ``units`` the units' (possibly fractional) placements as a guide for ``start``."""
+    start; with ``units`` the units' (possibly fractional) placements as a guide for ``start``
+    (a seat beyond it costs ``tuning.exact_over_quota`` or ``tuning.merged_over_quota``)."""
     sessions = {(o, b): c for (o, b, c), var in v.z.items() if values.get(var, 0.0) > 0.5}
     suggested: dict[tuple[str, str], str] = {}
     if per_student:
@@ -38,7 +39,8 @@ def timetable_from_values(
         counts = {key: value for key, var in v.x.items() if (value := values.get(var, 0.0)) > 1e-6}
         # Single students' values are the exact model's picture: followed closely (``start``).
         single = all(len(u.members) == 1 for u in units)
-        guide = Guide({m.id: u.id for u in units for m in u.members}, counts, EXACT_OVER_QUOTA if single else 10)
+        over_quota = tuning.exact_over_quota if single else tuning.merged_over_quota
+        guide = Guide({m.id: u.id for u in units for m in u.members}, counts, over_quota)
     return Timetable(sessions, suggested, guide)
 
 

@@ -33,6 +33,7 @@ from itertools import combinations
 from scheduler.domain.index import ProblemIndex
 from scheduler.domain.plan import Plan
 from scheduler.domain.problem import Offering, Problem, Space, Student
+from scheduler.solver.intervention_week import WeekState, plan_interventions
 from scheduler.solver.objective import free_slot_count
 from scheduler.solver.plan_writer import build_plan
 
@@ -107,13 +108,18 @@ class _Timetable:
             self._fitting[offering.id] = sorted(fits, key=lambda s: _space_order(offering, s))
         return self._fitting[offering.id]
 
+    def free_spaces(self, offering: Offering, block: str) -> list[Space]:
+        """The fitting spaces open in the block, not reserved and not taken, best first."""
+        reserved = self.index.reserved_spaces[block]
+        return [
+            space
+            for space in self.fitting_spaces(offering)
+            if block not in space.unavailable and space.id not in reserved and (space.id, block) not in self.space_busy
+        ]
+
     def _free_space(self, offering: Offering, block: str) -> Space | None:
         """The best fitting space that is open in the block, not reserved and not taken."""
-        reserved = self.index.reserved_spaces[block]
-        for space in self.fitting_spaces(offering):
-            if block not in space.unavailable and space.id not in reserved and (space.id, block) not in self.space_busy:
-                return space
-        return None
+        return next(iter(self.free_spaces(offering, block)), None)
 
     def can_open(self, offering: Offering, block: str) -> Space | None:
         """The room the session would get, or None when the rules leave no way to run it there."""
@@ -125,8 +131,9 @@ class _Timetable:
             return None
         return self._free_space(offering, block)
 
-    def open(self, offering: Offering, block: str) -> _Session | None:
-        space = self.can_open(offering, block)
+    def open(self, offering: Offering, block: str, space: Space | None = None) -> _Session | None:
+        """Open the session in ``space`` (one the caller checked is free), or in the best free room."""
+        space = space or self.can_open(offering, block)
         if space is None:
             return None
         session = _Session(offering, block, space.id, self.index.seat_limit(offering, space))
@@ -154,6 +161,8 @@ class _Baseline:
         self.pinned: set[tuple[str, str]] = set()  # placed by lock, need or request: not moved by sign-up
         self.hard: set[tuple[str, str]] = set()  # lock, need or required request: session cannot be cancelled
         self.shortfalls: list[str] = []
+        self.needs_short = False  # a member could not get their needed sessions
+        self.seed = seed
         self.order = [s.id for s in index.problem.students]
         random.Random(seed).shuffle(self.order)
         self.turn = {student: i for i, student in enumerate(self.order)}  # sign-up position
@@ -329,6 +338,29 @@ class _Baseline:
             away = {b: sum(not self.can_come(s, offering, b) for s, _ in members) for b in blocks}
             self.table.open(offering, min(blocks, key=lambda b: (away[b], position[b])))
 
+    def plan_interventions_exactly(self) -> bool:
+        """Every group's sessions and members' seats at once (``intervention_week``), for a school
+        where planning one interventionist at a time left a member short; False when it finds none."""
+        members_of = self.need_members()
+        state = WeekState(
+            free_spaces=self.table.free_spaces,
+            staff_busy=self.table.staff_busy,
+            staff_load=self.table.staff_load,
+            runs=self.table.runs,
+            resources_used=self.table.used,
+            student_busy={(s, b) for s, blocks in self.placed.items() for b in blocks},
+        )
+        week = plan_interventions(self.index, members_of, state, seed=self.seed)
+        if week is None:
+            return False
+        for (offering_id, block), space_id in sorted(week.sessions.items()):
+            self.table.open(self.index.offerings[offering_id], block, self.index.spaces[space_id])
+        for (student_id, block), offering_id in sorted(week.seats.items()):
+            self.join(self.index.students[student_id], offering_id, block)
+            self.pinned.add((student_id, block))
+            self.hard.add((student_id, block))
+        return True
+
     def place_needs(self) -> None:
         """Students with the most need sessions (and fewest free blocks) are placed first."""
         students = [s for s in self.index.problem.students if s.needs]
@@ -339,6 +371,7 @@ class _Baseline:
                 while self.attended[student.id][need.offering] < need.sessions:
                     if not self.place_fixed(student, offering, hard=True):
                         self.shortfalls.append(f"{student.id} cannot get {need.sessions} sessions of {offering.id}")
+                        self.needs_short = True
                         break
 
     def need_slack(self, student: Student, offering_id: str, sessions: int) -> int:
@@ -479,12 +512,13 @@ class _Baseline:
         for session in self.small_sessions():
             self.shortfalls.append(f"{session.offering.id}@{session.block} runs below min_students")
 
-    def run(self) -> None:
+    def run(self, *, exact_interventions: bool = False) -> None:
         students = [self.index.students[s] for s in self.order]
         self.open_fallbacks()
         self.place_locks()
-        self.open_interventions()
-        self.place_needs()
+        if not (exact_interventions and self.plan_interventions_exactly()):
+            self.open_interventions()
+            self.place_needs()
         self.place_requests()
         self.open_choices()
         for student in students:
@@ -508,6 +542,12 @@ def baseline_plan(problem: Problem, seed: int = 0) -> Plan:
     index = ProblemIndex(problem)
     state = _Baseline(index, seed)
     state.run()
+    if state.needs_short:
+        # Planned one interventionist at a time, some member is short: plan them all at once.
+        exact = _Baseline(index, seed)
+        exact.run(exact_interventions=True)
+        if len(exact.shortfalls) < len(state.shortfalls):
+            state = exact
     engine: dict = {"name": "baseline", "method": "first-come-first-served", "seed": seed}
     if state.shortfalls:
         engine["shortfalls"] = state.shortfalls

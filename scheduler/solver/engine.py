@@ -1,10 +1,12 @@
 """solve(problem) -> plan: the stages in order; each is a module of ``solver.stages``.
 
-1. Warm start (``stages.warm_start``): the first-come-first-served plan (``baseline``), a complete
-   valid plan in well under a second, so there is always something to return and to beat.
-2. Bound (``stages.bound``, second core): the LP relaxation of the whole week (``bound``) on PDLP,
+1. Bound (``stages.bound``, second core): the LP relaxation of the whole week (``bound``) on PDLP,
    its last dual iterate turned into a proven Lagrangian bound (``dual_bound``). Students are
-   merged into small groups on big schools; merging is a relaxation, so the bound stays valid.
+   merged into small groups on very big schools; merging is a relaxation, so the bound stays
+   valid. The exact model it was exported from serves the next stages.
+2. A valid plan early (``stages.warm_start``): the previous plan repaired (``repair``), else the
+   first-come-first-served plan (``baseline``), else, when that greedy breaks a hard rule, the
+   feasibility stage's (``feasibility``), which proves the week infeasible when it is.
 3. Timetable (``stages.timetable_search``, this core): the warm start's timetable with its
    students re-placed on the timetable model (rooms integer, students fractional; one unit per
    student up to 1,000 students, merged groups above), or on small schools a session MIP started
@@ -47,9 +49,12 @@ __all__ = ["Progress", "ProgressCallback", "SolveSettings", "solve"]
 def solve(problem: Problem, settings: SolveSettings | None = None, on_progress: ProgressCallback | None = None) -> Plan:
     """The best plan found within ``settings.time_limit`` seconds, with a proven bound and gap."""
     run = Run(problem, settings or SolveSettings(), on_progress)
-    warm = warm_start(run)
-    job, bound_form = start_bound(run)
-    chosen, infeasible = timetables(run, warm, job, bound_form)
+    job, exact = start_bound(run)
+    warm, infeasible = warm_start(run, exact)
+    if infeasible:
+        job.stop()
+        return explain(run)
+    chosen, infeasible = timetables(run, warm, job, exact)
     if infeasible or (job.poll() and job.infeasible):
         job.stop()
         return explain(run)

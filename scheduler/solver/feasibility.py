@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scheduler.domain.plan import Plan
-from scheduler.solver.exact_solution import make_all_integer, plan_from_exact_solution
-from scheduler.solver.formulation import build_formulation
+from scheduler.solver.exact_solution import integer_model, plan_from_exact_solution
+from scheduler.solver.formulation import Formulation, build_formulation
 from scheduler.solver.highs_run import run_highs
 from scheduler.solver.instance import Instance
 from scheduler.solver.units import make_units
@@ -35,12 +35,14 @@ class FeasibilityResult:
     reason: str
 
 
-def find_feasible_plan(inst: Instance, *, seconds: float, seed: int) -> FeasibilityResult:
-    """Any plan keeping every hard rule within ``seconds`` (its quality is left to later stages)."""
-    form = build_formulation(inst, make_units(inst, 1))
-    make_all_integer(form)
-    form.model.objective.clear()
-    result = run_highs(form.model, seconds=seconds, seed=seed)
+def find_feasible_plan(
+    inst: Instance, *, seconds: float, seed: int, exact: Formulation | None = None
+) -> FeasibilityResult:
+    """Any plan keeping every hard rule within ``seconds`` (its quality is left to later stages);
+    ``exact`` is the exact week model when the caller has one (it is left as it was)."""
+    form = exact or build_formulation(inst, make_units(inst, 1))
+    with integer_model(form, objective=False):
+        result = run_highs(form.model, seconds=seconds, seed=seed)
     if result.infeasible:
         return FeasibilityResult(None, True, "the exact model of the hard rules has no solution")
     if not result.feasible:

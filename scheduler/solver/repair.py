@@ -27,7 +27,7 @@ from ortools.math_opt.python import mathopt
 from scheduler.domain.plan import Plan
 from scheduler.domain.problem import Placement
 from scheduler.domain.stability import ForcedChanges
-from scheduler.solver.exact_solution import make_all_integer, plan_from_exact_solution
+from scheduler.solver.exact_solution import integer_model, plan_from_exact_solution
 from scheduler.solver.formulation import Formulation, build_formulation
 from scheduler.solver.highs_run import run_highs
 from scheduler.solver.instance import Instance
@@ -94,28 +94,29 @@ def _restrict(
     return changed
 
 
-def repair_previous(inst: Instance, *, seconds: float, seed: int) -> RepairResult:
-    """The previous plan with only what the change forces re-seated; see the module docstring."""
+def repair_previous(inst: Instance, *, seconds: float, seed: int, exact: Formulation | None = None) -> RepairResult:
+    """The previous plan with only what the change forces re-seated; see the module docstring.
+    ``exact`` is the exact week model when the caller has one (it is left as it was)."""
     if not inst.problem.previous:
         return RepairResult(None, "no previous plan")
     deadline = time.monotonic() + seconds
-    form = build_formulation(inst, make_units(inst, 1))
-    make_all_integer(form)
+    form = exact or build_formulation(inst, make_units(inst, 1))
     pins, touched = _touched(inst, form)
     reason = "nothing tried"
-    for level, free in (("displaced students", False), ("touched blocks", True)):
-        if free and not touched:
-            break
-        changed = _restrict(inst, form, pins, touched, free=free)
-        result = run_highs(form.model, seconds=deadline - time.monotonic(), seed=seed, relative_gap=1e-3)
-        for var, lb, ub in reversed(changed):
-            var.lower_bound, var.upper_bound = lb, ub
-        if result.feasible:
-            plan, reason = plan_from_exact_solution(inst, form, result.values)
-            if plan is not None:
-                return RepairResult(plan, "repaired", level)
-        else:
-            reason = "no room for the displaced students" if result.infeasible else "out of time"
-        if time.monotonic() >= deadline:
-            break
+    with integer_model(form):
+        for level, free in (("displaced students", False), ("touched blocks", True)):
+            if free and not touched:
+                break
+            changed = _restrict(inst, form, pins, touched, free=free)
+            result = run_highs(form.model, seconds=deadline - time.monotonic(), seed=seed, relative_gap=1e-3)
+            for var, lb, ub in reversed(changed):
+                var.lower_bound, var.upper_bound = lb, ub
+            if result.feasible:
+                plan, reason = plan_from_exact_solution(inst, form, result.values)
+                if plan is not None:
+                    return RepairResult(plan, "repaired", level)
+            else:
+                reason = "no room for the displaced students" if result.infeasible else "out of time"
+            if time.monotonic() >= deadline:
+                break
     return RepairResult(None, reason)

@@ -25,6 +25,13 @@ class EngineTuning:
     timetable_exact_up_to: int = 1000
     """Students up to which the timetable model keeps one unit per student (exact costs, avoid pairs)."""
 
+    # ---- a valid plan early -----------------------------------------------------------------
+    repair_share: float = 0.5
+    """Share of the time left, at most, for repairing the previous plan (``repair``)."""
+    feasibility_share: float = 0.5
+    """Share of the time left, at most, for the feasibility stage when the greedy warm start
+    breaks a hard rule (``feasibility``)."""
+
     # ---- the first timetable --------------------------------------------------------------
     session_mip_up_to: int = 100
     """Students up to which a session MIP runs first; above, the warm start's timetable is re-placed."""

@@ -96,7 +96,7 @@ def make_units(inst: Instance, group_size: int = 1, *, mean_costs: bool = False)
     if group_size <= 1:
         ordered = [[s] for s in students]
     else:
-        alone = [s for s in students if _decided_in_one_slot(inst, s)]
+        alone = [s for s in students if _decided_in_one_slot(inst, s) or _named_by_a_rule(inst, s)]
         alone_ids = {s.id for s in alone}
         by_grade: dict[int, list[Student]] = defaultdict(list)
         for s in sorted(students, key=lambda s: (s.grade, bool(s.needs), tuple(s.choices[:3]), s.id)):
@@ -118,6 +118,13 @@ def make_units(inst: Instance, group_size: int = 1, *, mean_costs: bool = False)
                 entry[0] = round(unit.cost_sums[key] / entry[1])
         units.append(unit)
     return units
+
+
+def _named_by_a_rule(inst: Instance, student: Student) -> bool:
+    """Locks and teacher requests name one student: in a group, any member who chose the offering
+    would keep them, and the timetable could leave the named student no session to attend (a
+    1,500-student high school: no seat for a required request in the merged search's timetable)."""
+    return student.id in inst.index.locks or student.id in inst.index.requests_by_student
 
 
 def _decided_in_one_slot(inst: Instance, student: Student) -> bool:

@@ -1,4 +1,4 @@
-"""Stage 2, on the second core: the LP relaxation of the whole week in a child process
+"""Stage 1, on the second core: the LP relaxation of the whole week in a child process
 (``solver.bound``), started before the search and collected at the end. Students are merged into
 groups only on very big schools; merging is a relaxation, so the bound stays valid."""
 
@@ -19,9 +19,9 @@ def group_size(students: int, target_units: int) -> int:
 
 
 def start_bound(run: Run) -> tuple[BoundJob, Formulation | None]:
-    """The bound process, started on the LP of the week, and that model when the timetable search
-    can reuse it (one unit per student in both: mean costs then change nothing; the child has its
-    own copy of the model)."""
+    """The bound process, started on the LP of the week, and that model when it is the exact one
+    (one unit per student): the repair, the feasibility stage and the timetable search reuse it
+    (mean costs change nothing for single students; the child has its own copy of the model)."""
     run.tracker.enter("bound-model")
     tuning = run.tuning
     students = run.students
@@ -30,7 +30,7 @@ def start_bound(run: Run) -> tuple[BoundJob, Formulation | None]:
     margin = tuning.bound_margin_seconds + tuning.bound_margin_share * run.settings.time_limit
     job = BoundJob(form.model, seconds=max(1.0, run.left() - margin)).start()
     run.tracker.done(group_size=group, rows=form.model.get_num_linear_constraints())
-    return job, form if group == 1 and students <= tuning.timetable_exact_up_to else None
+    return job, form if group == 1 else None
 
 
 def collect_bound(run: Run, job: BoundJob, plan: Plan | None) -> None:

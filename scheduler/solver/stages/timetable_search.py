@@ -77,12 +77,13 @@ def search_timetable(
 
 
 def _timetable_model(run: Run, bound_form: Formulation | None) -> tuple[Formulation, int]:
-    """The timetable model (the bound's own when it has one unit per student) with integer rooms,
-    and its students per unit."""
+    """The timetable model (the bound's own when both have one unit per student) with integer
+    rooms, and its students per unit."""
     tuning = run.tuning
     group = 1 if run.students <= tuning.timetable_exact_up_to else group_size(run.students, tuning.timetable_units)
     run.tracker.enter("timetable-model")
-    form = bound_form or build_formulation(run.inst, make_units(run.inst, group, mean_costs=True), tuning=tuning)
+    reused = bound_form if group == 1 else None
+    form = reused or build_formulation(run.inst, make_units(run.inst, group, mean_costs=True), tuning=tuning)
     for var in form.vars.z.values():
         var.integer = True
     run.tracker.done(group_size=group)

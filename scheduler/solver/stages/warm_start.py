@@ -1,17 +1,65 @@
-"""Stage 1: the first-come-first-served plan (``baseline``), a complete valid plan in well under a
-second, so there is always something to return and to beat."""
+"""Stage 2: a valid plan early, so there is always something to return and to beat.
+
+In order: the previous plan repaired when the week has one (``repair``: only what the change
+forces is re-seated); else the first-come-first-served plan (``baseline``), well under a second;
+else, when that greedy breaks a hard rule (a tight school: intervention groups that need nearly
+every small-group room), the feasibility stage (``feasibility``: the exact model of the hard
+rules with no objective), which also proves a school infeasible when it is.
+"""
 
 from __future__ import annotations
 
+from scheduler.domain.checker import check_plan
 from scheduler.domain.plan import Plan
 from scheduler.solver.baseline import baseline_plan
+from scheduler.solver.feasibility import find_feasible_plan
+from scheduler.solver.formulation import Formulation
+from scheduler.solver.repair import repair_previous
 from scheduler.solver.run import Run
 
 
-def warm_start(run: Run) -> Plan:
-    run.tracker.enter("warm-start")
+def warm_start(run: Run, exact: Formulation | None = None) -> tuple[Plan, bool]:
+    """A valid plan when one can be found, and whether the hard rules were proven unable to hold.
+    ``exact`` is the exact week model when the bound stage built one (it is left as it was)."""
+    repaired = _repaired_previous(run, exact)
+    if repaired is not None:
+        return repaired, False
+    tracker = run.tracker
+    tracker.enter("warm-start")
     warm = baseline_plan(run.problem, seed=run.settings.seed)
-    if warm.status == "feasible":
-        run.tracker.found(warm.objective)
-    run.tracker.done(objective=warm.objective, status=warm.status)
-    return warm
+    valid = warm.status == "feasible" and not check_plan(run.problem, warm)
+    if valid:
+        tracker.found(warm.objective)
+    tracker.done(objective=warm.objective, status=warm.status, reason=None if valid else _shortfall(warm))
+    if valid:
+        return warm, False
+    tracker.enter("feasibility")
+    seconds = max(1.0, run.left() * run.tuning.feasibility_share)
+    found = find_feasible_plan(run.inst, seconds=seconds, seed=run.settings.seed, exact=exact)
+    tracker.done(objective=None if found.plan is None else found.plan.objective, reason=found.reason)
+    if found.plan is None:
+        return warm, found.infeasible
+    tracker.found(found.plan.objective)
+    return found.plan, False
+
+
+def _repaired_previous(run: Run, exact: Formulation | None) -> Plan | None:
+    if not run.problem.previous:
+        return None
+    tracker = run.tracker
+    tracker.enter("repair")
+    seconds = max(1.0, run.left() * run.tuning.repair_share)
+    found = repair_previous(run.inst, seconds=seconds, seed=run.settings.seed, exact=exact)
+    plan = found.plan
+    tracker.done(objective=None if plan is None else plan.objective, reason=found.reason, level=found.level)
+    if plan is not None:
+        tracker.found(plan.objective)
+    return plan
+
+
+def _shortfall(warm: Plan) -> str:
+    """The greedy's first broken rule, in words, for the stage report."""
+    shortfalls = (warm.engine or {}).get("shortfalls") or ["a hard rule it could not keep"]
+    assert isinstance(shortfalls, list)
+    more = f" (and {len(shortfalls) - 1} more)" if len(shortfalls) > 1 else ""
+    return f"the first-come-first-served plan breaks a hard rule: {shortfalls[0]}{more}"

@@ -217,6 +217,7 @@ def solve(
             "cannot all hold. Nothing was written.",
             _next_steps(problem_path, time_limit),
             stages=ui.stage_reasons(plan),
+            tight=_likely_tight(problem),
         )
         raise typer.Exit(EXIT_NO_PLAN)
     _finish_plan(problem, plan, out, title=f"Solved {problem.school.id}")
@@ -340,8 +341,16 @@ def explain(problem_path: ProblemArg, time_limit: TimeLimitOpt = 20.0, seed: See
             "(confirmed by the plan checker). Run `scheduler solve` for the best plan.",
         )
         return
-    ui.print_undecided(err, f"Not known yet: {found.note}.", _next_steps(problem_path, time_limit))
+    ui.print_undecided(err, f"Not known yet: {found.note}.", _next_steps(problem_path, time_limit), tight=found.tight)
     raise typer.Exit(EXIT_NO_PLAN)
+
+
+def _likely_tight(problem: Problem) -> list[str]:
+    from scheduler.domain.index import ProblemIndex
+    from scheduler.solver.explain.reach import Reach
+    from scheduler.solver.explain.tightness import likely_tight
+
+    return likely_tight(Reach(ProblemIndex(problem)))
 
 
 def _next_steps(problem_path: Path, time_limit: float) -> list[str]:

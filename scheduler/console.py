@@ -214,12 +214,19 @@ def stage_reasons(plan: Plan) -> list[str]:
     return out
 
 
-def print_undecided(err: Console, headline: str, steps: Sequence[str], stages: Sequence[str] = ()) -> None:
-    """Neither a plan nor a proof: say so, what each stage reported, and what the scheduler can do."""
+def print_undecided(
+    err: Console, headline: str, steps: Sequence[str], stages: Sequence[str] = (), tight: Sequence[str] = ()
+) -> None:
+    """Neither a plan nor a proof: say so, what each stage reported, where the week looks tight, and
+    what the scheduler can do."""
     err.print(Text(headline, style="bold yellow"), soft_wrap=True)
     if stages:
         err.print(Text("What each stage found:"), soft_wrap=True)
         for line in stages:
+            err.print(Text(f"  {line}"), soft_wrap=True)
+    if tight:
+        err.print(Text("Close to their limits (where the week is likely tight; not a proof):"), soft_wrap=True)
+        for line in tight:
             err.print(Text(f"  {line}"), soft_wrap=True)
     if steps:
         err.print(Text("What you can do:"), soft_wrap=True)

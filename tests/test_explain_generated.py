@@ -75,3 +75,13 @@ def test_explain_command_on_the_seats_school_exits_3_and_names_the_block(tmp_pat
     assert f"block wed has {present} students to place" in result.output
     assert "blocks/wed" in result.output
     assert "can all hold" not in result.output
+
+
+def test_undecided_explanation_lists_where_the_week_is_tight(monkeypatch) -> None:
+    """Interventionists whose groups fill every block they can lead are listed, as advice only."""
+    import scheduler.solver.explain as explain_module
+
+    monkeypatch.setattr(explain_module, "search_core", lambda *a, **k: explain_module.CoreSearch("unknown"))
+    found = explain(generate_school(300, 0), time_limit=5)
+    assert (found.status, found.conflicts) == ("unknown", [])
+    assert "i-lee must lead at least 5 sessions this week and can lead at most 5" in found.tight

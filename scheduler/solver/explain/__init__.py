@@ -13,7 +13,8 @@ The answer says what was shown, and nothing more:
   infeasible (together a proof; ``minimal`` when every fact in it was shown necessary);
 * "feasible": CP-SAT found a solution of the whole model, written as a plan that the independent
   plan checker accepts (``plan``): the hard rules can all hold;
-* "unknown": the time ran out before either, so nothing is known yet.
+* "unknown": the time ran out before either, so nothing is known yet; the facts closest to their
+  limits (``tightness``) are listed as where to look, which proves nothing either.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from scheduler.solver.explain.core import CoreResult, CoreSearch, find_core, sea
 from scheduler.solver.explain.describe import describe_core
 from scheduler.solver.explain.prechecks import PRECHECK_RULES, PRECHECKS, run_prechecks
 from scheduler.solver.explain.reach import Reach
+from scheduler.solver.explain.tightness import likely_tight
 from scheduler.solver.plan_writer import build_plan
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "explain",
     "explain_infeasibility",
     "find_core",
+    "likely_tight",
     "run_prechecks",
     "search_core",
 ]
@@ -63,6 +66,7 @@ class Explanation:
     plan: Plan | None = None  # "feasible": the checked plan that proves it
     seconds: float = 0.0
     note: str = ""  # why the status is "unknown", in words
+    tight: list[str] = field(default_factory=list)  # "unknown": facts close to their limits (advice only)
 
 
 def explain(problem: Problem, *, time_limit: float = 20.0, seed: int = 0) -> Explanation:
@@ -83,9 +87,9 @@ def explain(problem: Problem, *, time_limit: float = 20.0, seed: int = 0) -> Exp
         if not check_plan(problem, plan):
             return Explanation("feasible", source="plan", plan=plan, seconds=time.monotonic() - start)
         note = "the solver's plan did not pass the plan checker, so it proves nothing"
-        return Explanation("unknown", seconds=time.monotonic() - start, note=note)
+        return Explanation("unknown", seconds=time.monotonic() - start, note=note, tight=likely_tight(reach))
     note = f"no conflict and no plan found within {time_limit:g} s"
-    return Explanation("unknown", seconds=seconds, note=note)
+    return Explanation("unknown", seconds=seconds, note=note, tight=likely_tight(reach))
 
 
 def explain_infeasibility(problem: Problem, *, time_limit: float = 20.0, seed: int = 0) -> list[Conflict]:

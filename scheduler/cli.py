@@ -207,8 +207,14 @@ def solve(
 
     if plan.status == "infeasible":
         _write(out, plan_json(plan))
-        ui.print_conflicts(console, plan.conflicts)
-        ui.print_note(err, f"Infeasible plan with its conflicts written to {out}")
+        if plan.conflicts:
+            ui.print_conflicts(console, plan.conflicts)
+        else:  # the engine proved it (an infeasible relaxation) without naming facts: say what it found
+            ui.print_error(err, "The rules cannot all hold (the engine proved it), but it named no conflicting facts.")
+            for line in ui.stage_reasons(plan):
+                ui.print_note(err, f"  {line}")
+            ui.print_note(err, f"Run `scheduler explain {problem_path}` to look for the facts.")
+        ui.print_note(err, f"Infeasible plan{' with its conflicts' if plan.conflicts else ''} written to {out}")
         raise typer.Exit(EXIT_INFEASIBLE)
     if plan.status == "unknown":
         ui.print_undecided(

@@ -102,6 +102,22 @@ def test_solve_infeasible_writes_conflicts_and_exits_3(tmp_path: Path) -> None:
         assert conflict.message in result.output
 
 
+def test_solve_infeasible_without_conflicts_prints_the_stage_reasons(tmp_path: Path, monkeypatch) -> None:
+    import scheduler.solver.engine as engine
+
+    stages = [{"stage": "bound", "seconds": 2.0, "reason": "the relaxation of the week is infeasible"}]
+
+    def proven(problem, settings, on_progress=None):
+        return Plan(school=problem.school.id, status="infeasible", engine={"stages": stages})
+
+    monkeypatch.setattr(engine, "solve", proven)
+    result = invoke("solve", TINY, "--out", tmp_path / "plan.json", "--time-limit", "5")
+    assert result.exit_code == 3
+    assert "named no conflicting facts" in result.output
+    assert "bound: the relaxation of the week is infeasible" in result.output
+    assert "0 conflicts" not in result.output
+
+
 @pytest.mark.parametrize("option", [["--time-limit", "0"], ["--time-limit", "abc"], ["--workers", "0"]])
 def test_solve_rejects_bad_option_values(tmp_path: Path, option: list[str]) -> None:
     out = tmp_path / "plan.json"

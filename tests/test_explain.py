@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from conftest import SPEC_EXAMPLES
 
+from scheduler.domain.checker import check_plan
 from scheduler.domain.index import ProblemIndex
 from scheduler.domain.loading import load_problem, parse_problem
 from scheduler.domain.plan import Conflict
 from scheduler.domain.rules import Rule
-from scheduler.solver.explain import explain_infeasibility, find_core, run_prechecks
+from scheduler.solver.explain import explain, explain_infeasibility, find_core, run_prechecks
 from scheduler.solver.explain import prechecks as pc
 from scheduler.solver.explain.matching import hall_violation
 from scheduler.solver.explain.reach import Reach
@@ -92,6 +93,14 @@ def names(found: Conflict, *refs: str) -> None:
 # ---- feasible schools ----------------------------------------------------------------------------
 def test_feasible_school_has_no_conflicts() -> None:
     assert explain_infeasibility(parse_problem(school()), time_limit=10) == []
+
+
+def test_feasible_is_said_only_with_a_plan_the_checker_accepts() -> None:
+    problem = parse_problem(school())
+    found = explain(problem, time_limit=10)
+    assert (found.status, found.source, found.conflicts) == ("feasible", "plan", [])
+    assert found.plan is not None and found.plan.assignments
+    assert check_plan(problem, found.plan) == []
 
 
 def test_spec_example_has_no_conflicts() -> None:
@@ -496,6 +505,12 @@ def test_avoid_pair_sharing_the_only_session_is_explained_by_the_core() -> None:
     entities = {e for c in found for e in c.entities}
     assert {"students/s1", "students/s2", "offerings/reading", "staff/t-ng"} <= entities
     assert any("reading can run only in mon" in c.message for c in found)
+
+
+def test_a_confirmed_core_is_told_as_infeasible_and_minimal() -> None:
+    found = explain(parse_problem(avoid_school()), time_limit=10)
+    assert (found.status, found.source, found.minimal) == ("infeasible", "core", True)
+    assert found.plan is None and len(found.conflicts) == 3
 
 
 def test_core_is_minimal() -> None:

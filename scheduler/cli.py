@@ -2,11 +2,15 @@
 their calendar feeds (``ics``, ``solve --ics-dir``).
 
 Exit codes (stable, for scripts):
-  0  done (plan written, plan valid, no conflict found, feeds written)
+  0  done (plan written, plan valid, ``explain`` found a plan that keeps every rule, feeds written)
   1  ``check``: the plan breaks at least one hard rule
   2  bad input: unreadable or invalid file, bad option value; nothing is written
-  3  infeasible: the rules cannot all hold (``solve`` still writes the plan with its conflicts)
-  4  ``solve``: no plan found within the time limit; nothing is written
+  3  infeasible, proven: the rules cannot all hold (``solve`` still writes the plan with its conflicts)
+  4  not known yet: ``solve`` found no plan and no proof within the time limit (nothing is written),
+     or ``explain`` found neither a conflict nor a plan
+
+"Feasible" is said only with a plan in hand, "infeasible" only with a proof (conflicts that the
+prechecks or a confirmed CP-SAT core establish); anything else is "not known yet", with what to try.
 
 Tables go to stdout; progress, notes and errors to stderr. Output files are written to a temporary
 file in the same folder and moved into place, so a crash never leaves half a plan behind.
@@ -186,7 +190,8 @@ def solve(
 
     Exit 0: plan written (and the calendar feeds, with --ics-dir). 2: bad input, nothing written.
 
-    3: infeasible, plan and conflicts written, no feeds. 4: no plan found within the time limit, nothing written.
+    3: infeasible (proven), plan and conflicts written, no feeds. 4: not known yet: no plan and no proof
+    within the time limit, nothing written; each engine stage's reason is printed when it gives one.
     """
     _check_out_path(out)
     if ics_dir is not None:
@@ -202,14 +207,23 @@ def solve(
 
     if plan.status == "infeasible":
         _write(out, plan_json(plan))
-        ui.print_conflicts(console, plan.conflicts)
-        ui.print_note(err, f"Infeasible plan with its conflicts written to {out}")
+        if plan.conflicts:
+            ui.print_conflicts(console, plan.conflicts)
+        else:  # the engine proved it (an infeasible relaxation) without naming facts: say what it found
+            ui.print_error(err, "The rules cannot all hold (the engine proved it), but it named no conflicting facts.")
+            for line in ui.stage_reasons(plan):
+                ui.print_note(err, f"  {line}")
+            ui.print_note(err, f"Run `scheduler explain {problem_path}` to look for the facts.")
+        ui.print_note(err, f"Infeasible plan{' with its conflicts' if plan.conflicts else ''} written to {out}")
         raise typer.Exit(EXIT_INFEASIBLE)
     if plan.status == "unknown":
-        ui.print_error(
+        ui.print_undecided(
             err,
-            f"No plan found within {time_limit:g} s and no proof that none exists. "
-            "Try a longer --time-limit. Nothing was written.",
+            f"Not known yet: no plan was found within {time_limit:g} s, and no proof that the hard rules "
+            "cannot all hold. Nothing was written.",
+            _next_steps(problem_path, time_limit),
+            stages=ui.stage_reasons(plan),
+            tight=_likely_tight(problem),
         )
         raise typer.Exit(EXIT_NO_PLAN)
     _finish_plan(problem, plan, out, title=f"Solved {problem.school.id}")
@@ -312,19 +326,46 @@ def generate(
 
 @app.command()
 def explain(problem_path: ProblemArg, time_limit: TimeLimitOpt = 20.0, seed: SeedOpt = 0) -> None:
-    """Explain why a problem cannot be scheduled: the smallest set of facts that conflict.
+    """Say whether the hard rules can all hold for a problem and, when they cannot, which facts conflict.
 
-    Exit 3 when conflicts are found, 0 when none are.
+    Exit 3 when conflicts are found (the rules cannot all hold), 0 when a plan was found that keeps
+    every rule, 4 when the time limit ran out before either (not known yet).
     """
     problem = _load_problem(problem_path)
-    from scheduler.solver.explain import explain_infeasibility
+    from scheduler.solver.explain import explain as run_explain
 
-    console, _ = ui.make_consoles()
-    conflicts = explain_infeasibility(problem, time_limit=time_limit, seed=seed)
-    if conflicts:
-        ui.print_conflicts(console, conflicts)
+    console, err = ui.make_consoles()
+    found = run_explain(problem, time_limit=time_limit, seed=seed)
+    if found.status == "infeasible":
+        ui.print_conflicts(console, found.conflicts)
+        ui.print_note(err, ui.conflicts_note(found.source, found.minimal))
         raise typer.Exit(EXIT_INFEASIBLE)
-    console.print(f"No conflict found within {time_limit:g} s: the hard rules can all hold for this problem.")
+    if found.status == "feasible":
+        ui.print_note(
+            console,
+            "The hard rules can all hold: the scheduler found a plan that keeps every one of them "
+            "(confirmed by the plan checker). Run `scheduler solve` for the best plan.",
+        )
+        return
+    ui.print_undecided(err, f"Not known yet: {found.note}.", _next_steps(problem_path, time_limit), tight=found.tight)
+    raise typer.Exit(EXIT_NO_PLAN)
+
+
+def _likely_tight(problem: Problem) -> list[str]:
+    from scheduler.domain.index import ProblemIndex
+    from scheduler.solver.explain.reach import Reach
+    from scheduler.solver.explain.tightness import likely_tight
+
+    return likely_tight(Reach(ProblemIndex(problem)))
+
+
+def _next_steps(problem_path: Path, time_limit: float) -> list[str]:
+    longer = f"{max(2 * time_limit, 60.0):g}"
+    return [
+        f"run `scheduler explain {problem_path} --time-limit {longer}` to keep looking for a conflict or a plan;",
+        f"or run `scheduler solve {problem_path} --out PLAN --time-limit {longer}`: "
+        "a plan found proves the week possible.",
+    ]
 
 
 app.command()(service_cli.serve)

@@ -184,6 +184,56 @@ def print_conflicts(console: Console, conflicts: Sequence[Conflict]) -> None:
             console.print(Text(f"   involves: {', '.join(conflict.entities)}", style="dim"), soft_wrap=True)
 
 
+def conflicts_note(source: str, minimal: bool) -> str:
+    """How the listed conflicts prove the week impossible: each alone (prechecks) or together (a core)."""
+    if source == "prechecks":
+        return (
+            "Each of these facts alone makes the week impossible: every one of them must change "
+            "before a plan can exist."
+        )
+    if minimal:
+        return (
+            "Together these facts cannot all hold, and none of them can be left out: changing any one removes "
+            "this conflict (run explain again afterwards, as the week may hold others)."
+        )
+    return (
+        "Together these facts cannot all hold (the time ran out before the set was shown to be the smallest: "
+        "some of them may not be needed)."
+    )
+
+
+def stage_reasons(plan: Plan) -> list[str]:
+    """ "stage: reason" for each engine stage that says why it ended without a plan (its ``reason``)."""
+    stages = (plan.engine or {}).get("stages")
+    if not isinstance(stages, list):
+        return []
+    out = []
+    for entry in stages:
+        if isinstance(entry, dict) and isinstance(entry.get("reason"), str) and entry["reason"].strip():
+            out.append(f"{entry.get('stage', 'stage')}: {entry['reason'].strip()}")
+    return out
+
+
+def print_undecided(
+    err: Console, headline: str, steps: Sequence[str], stages: Sequence[str] = (), tight: Sequence[str] = ()
+) -> None:
+    """Neither a plan nor a proof: say so, what each stage reported, where the week looks tight, and
+    what the scheduler can do."""
+    err.print(Text(headline, style="bold yellow"), soft_wrap=True)
+    if stages:
+        err.print(Text("What each stage found:"), soft_wrap=True)
+        for line in stages:
+            err.print(Text(f"  {line}"), soft_wrap=True)
+    if tight:
+        err.print(Text("Close to their limits (where the week is likely tight; not a proof):"), soft_wrap=True)
+        for line in tight:
+            err.print(Text(f"  {line}"), soft_wrap=True)
+    if steps:
+        err.print(Text("What you can do:"), soft_wrap=True)
+        for line in steps:
+            err.print(Text(f"  - {line}"), soft_wrap=True)
+
+
 def print_violations(console: Console, violations: Sequence[Violation]) -> None:
     """Each broken rule with its message (the checker's own report), then the verdict."""
     from scheduler.domain.checker import format_violations

@@ -102,6 +102,22 @@ def test_solve_infeasible_writes_conflicts_and_exits_3(tmp_path: Path) -> None:
         assert conflict.message in result.output
 
 
+def test_solve_infeasible_without_conflicts_prints_the_stage_reasons(tmp_path: Path, monkeypatch) -> None:
+    import scheduler.solver.engine as engine
+
+    stages = [{"stage": "bound", "seconds": 2.0, "reason": "the relaxation of the week is infeasible"}]
+
+    def proven(problem, settings, on_progress=None):
+        return Plan(school=problem.school.id, status="infeasible", engine={"stages": stages})
+
+    monkeypatch.setattr(engine, "solve", proven)
+    result = invoke("solve", TINY, "--out", tmp_path / "plan.json", "--time-limit", "5")
+    assert result.exit_code == 3
+    assert "named no conflicting facts" in result.output
+    assert "bound: the relaxation of the week is infeasible" in result.output
+    assert "0 conflicts" not in result.output
+
+
 @pytest.mark.parametrize("option", [["--time-limit", "0"], ["--time-limit", "abc"], ["--workers", "0"]])
 def test_solve_rejects_bad_option_values(tmp_path: Path, option: list[str]) -> None:
     out = tmp_path / "plan.json"
@@ -128,8 +144,30 @@ def test_solve_without_a_plan_in_time_exits_4_and_writes_nothing(tmp_path: Path,
     out = tmp_path / "plan.json"
     result = invoke("solve", TINY, "--out", out, "--time-limit", "1")
     assert result.exit_code == 4
-    assert "No plan found" in result.output
+    assert "Not known yet: no plan was found within 1 s, and no proof" in result.output
+    assert "--time-limit 60" in result.output  # what to do next
+    assert "infeasible" not in result.output.lower()
     assert not out.exists()
+
+
+def test_solve_without_a_plan_prints_each_stage_reason(tmp_path: Path, monkeypatch) -> None:
+    """The engine's contract: a stage entry may carry ``reason`` (a string); the CLI prints each one."""
+    import scheduler.solver.engine as engine
+
+    stages = [
+        {"stage": "warm-start", "seconds": 0.1},
+        {"stage": "timetable", "seconds": 4.0, "reason": "no timetable found before the clock ran out"},
+        {"stage": "bound", "seconds": 5.0, "reason": 7},  # not a string: ignored
+    ]
+
+    def no_plan(problem, settings, on_progress=None):
+        return Plan(school=problem.school.id, status="unknown", engine={"stages": stages})
+
+    monkeypatch.setattr(engine, "solve", no_plan)
+    result = invoke("solve", TINY, "--out", tmp_path / "plan.json", "--time-limit", "5")
+    assert result.exit_code == 4
+    assert "timetable: no timetable found before the clock ran out" in result.output
+    assert "bound:" not in result.output and "warm-start:" not in result.output
 
 
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp_file(tmp_path: Path, monkeypatch) -> None:
@@ -243,12 +281,25 @@ def test_explain_finds_conflicts_in_the_infeasible_school() -> None:
     result = invoke("explain", INFEASIBLE, "--time-limit", TIME_LIMIT)
     assert result.exit_code == 3, result.output
     assert "cannot all hold" in result.output
+    assert "Each of these facts alone makes the week impossible" in result.output
 
 
-def test_explain_finds_nothing_in_a_feasible_school() -> None:
+def test_explain_says_feasible_only_with_a_checked_plan() -> None:
     result = invoke("explain", TINY, "--time-limit", TIME_LIMIT)
     assert result.exit_code == 0, result.output
-    assert "No conflict found" in result.output
+    assert "The hard rules can all hold: the scheduler found a plan" in result.output
+    assert "confirmed by the plan checker" in result.output
+
+
+def test_explain_that_cannot_decide_says_not_known_and_exits_4(monkeypatch) -> None:
+    import scheduler.solver.explain as explain_module
+
+    monkeypatch.setattr(explain_module, "search_core", lambda *a, **k: explain_module.CoreSearch("unknown"))
+    result = invoke("explain", TINY, "--time-limit", "1")
+    assert result.exit_code == 4, result.output
+    assert "Not known yet" in result.output
+    assert "can all hold" not in result.output
+    assert "scheduler solve" in result.output
 
 
 def test_generate_is_deterministic_per_seed(tmp_path: Path) -> None:

@@ -566,26 +566,25 @@ def check_required_requests(view: PlanView) -> Iterator[Violation]:
             )
 
 
-CHECKS: tuple[Check, ...] = (
-    check_session_rosters,
-    check_assignments_agree,
-    check_one_assignment_per_block,
-    check_one_session_per_block,
-    check_allowed_offering,
-    check_assignment_reasons,
-    check_needs_met,
-    check_not_repeated,
-    check_session_identity,
-    check_offering_runs,
-    check_space,
-    check_session_staff,
-    check_staff,
-    check_session_resources,
-    check_resources,
-    check_avoid,
-    check_locks,
-    check_required_requests,
-)
+# Every check, filed under the rule it reports (each function yields violations of that rule only).
+CHECKS_BY_RULE: dict[Rule, tuple[Check, ...]] = {
+    Rule.ONE_SESSION_PER_BLOCK: (
+        check_session_rosters,
+        check_assignments_agree,
+        check_one_assignment_per_block,
+        check_one_session_per_block,
+    ),
+    Rule.ALLOWED_OFFERING: (check_allowed_offering, check_assignment_reasons),
+    Rule.NEEDS_MET: (check_needs_met,),
+    Rule.NOT_REPEATED: (check_not_repeated,),
+    Rule.OFFERING_RUNS: (check_session_identity, check_offering_runs),
+    Rule.SPACE: (check_space,),
+    Rule.STAFF: (check_session_staff, check_staff),
+    Rule.RESOURCES: (check_session_resources, check_resources),
+    Rule.AVOID: (check_avoid,),
+    Rule.LOCKS_AND_REQUESTS: (check_locks, check_required_requests),
+}
+CHECKS: tuple[Check, ...] = tuple(check for rule in Rule for check in CHECKS_BY_RULE[rule])
 
 
 def check_infeasible_is_empty(plan: Plan) -> list[Violation]:

@@ -1,6 +1,6 @@
 """Pydantic models of the problem format (``flexblock/v1``).
 
-These models are the source of truth for the contract in ``shared/spec/problem-format.md``: they
+These models are the source of truth for the contract in ``docs/spec/problem-format.md``: they
 accept every file that follows it and reject unknown keys, so a typo never passes silently.
 Cross-record checks (unknown ids, a lock in a block the offering cannot run in, ...) live in
 ``validation.py`` because they need the whole problem at once.

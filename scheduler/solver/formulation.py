@@ -12,13 +12,14 @@ fixed timetable with one unit per student, the exact student placement. Rows are
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
 from ortools.math_opt.python import mathopt
 
 from scheduler.domain.problem import Student
+from scheduler.domain.rules import Rule
 from scheduler.solver.bulk import ModelBuilder, Term
 from scheduler.solver.instance import Instance
 from scheduler.solver.objective import student_ideal
@@ -60,6 +61,9 @@ class Formulation:
     link_chunk: int  # attendees per copy of a session variable (``EngineTuning.link_chunk``)
 
 
+RuleConstraints = Callable[[ModelBuilder, Formulation, Instance], None]
+
+
 def _ones(variables: list[Var], coef: float = 1.0) -> list[Term]:
     return [(var, coef) for var in variables]
 
@@ -78,8 +82,18 @@ def _session_variables(b: ModelBuilder, sessions: Mapping[Key, list[tuple[int, i
         b.row([(y, 1.0), *_ones(room_vars, -1.0)], 0.0, 0.0)
 
 
-def _unit_variables(b: ModelBuilder, inst: Instance, units: list[Unit], v: Variables) -> None:
-    for unit in units:
+def allowed_offering(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
+    """Rule 2: a student is only placed in an offering they chose, need, are requested for, are locked
+    into, or a fallback, and never outside its grades.
+
+    Stated by which variables exist rather than by rows: ``x[u, o, b]`` is made here only for the
+    (offering, block) pairs in the unit's options, which ``units`` takes from ``ProblemIndex.options``
+    (exactly the allowed offerings, open to the student's grade), and ``fb[u, b]`` only for slots that
+    may go to the fallback pool (``Instance.pooled_slots``: an open fallback runs there). No other
+    function makes placement variables, so this runs first.
+    """
+    v = f.vars
+    for unit in f.units:
         for (offering, block), (_, count, locked) in unit.options.items():
             if (offering, block) not in v.runs:
                 continue
@@ -264,18 +278,22 @@ def locks_and_requests(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
             b.row(_ones(attended.get(offering, [])), lb=count)
 
 
-HARD_RULES = (
-    one_session_per_block,
-    needs_met,
-    not_repeated,
-    offering_runs,
-    space,
-    fallback_pool,
-    staff,
-    resources,
-    avoid,
-    locks_and_requests,
-)
+# Each hard rule's home in the model, named as in ``domain.rules`` (rule 6 has a second part for the
+# fallback pool). ``HARD_RULES`` runs them in this order; ``allowed_offering`` makes the placement
+# variables, so it comes first.
+RULE_CONSTRAINTS: dict[Rule, tuple[RuleConstraints, ...]] = {
+    Rule.ALLOWED_OFFERING: (allowed_offering,),
+    Rule.ONE_SESSION_PER_BLOCK: (one_session_per_block,),
+    Rule.NEEDS_MET: (needs_met,),
+    Rule.NOT_REPEATED: (not_repeated,),
+    Rule.OFFERING_RUNS: (offering_runs,),
+    Rule.SPACE: (space, fallback_pool),
+    Rule.STAFF: (staff,),
+    Rule.RESOURCES: (resources,),
+    Rule.AVOID: (avoid,),
+    Rule.LOCKS_AND_REQUESTS: (locks_and_requests,),
+}
+HARD_RULES: tuple[RuleConstraints, ...] = tuple(fn for fns in RULE_CONSTRAINTS.values() for fn in fns)
 
 
 def _attendance(v: Variables, unit: str) -> dict[str, list[Var]]:
@@ -365,7 +383,6 @@ def build_formulation(
     builder = ModelBuilder(model)
     form = Formulation(model, Variables(), units, sessions, tuning.link_chunk)
     _session_variables(builder, sessions, form.vars)
-    _unit_variables(builder, inst, units, form.vars)
     for rule in HARD_RULES:
         rule(builder, form, inst)
     _objective(builder, form, inst)

@@ -19,24 +19,34 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from scheduler.domain.index import ProblemIndex
+from scheduler.domain.rules import Rule
+
+# Guard groups are named after the ``Rule`` they state ("<rule>", or "<rule>.<part>" for a rule stated
+# in several parts), the same names the plan checker and the prechecks use. Rule 2 has no group: it
+# is stated by which student variables exist (only allowed triples get one) and is never blamed.
+PLACED = Rule.ONE_SESSION_PER_BLOCK.value
+NEED = Rule.NEEDS_MET.value
+REPEAT = Rule.NOT_REPEATED.value
+RUNS = Rule.OFFERING_RUNS.value
+ROOM = f"{Rule.SPACE.value}.room"
+CAPACITY = f"{Rule.SPACE.value}.capacity"
+MINIMUM = f"{Rule.SPACE.value}.minimum"
+STAFF_ONCE = f"{Rule.STAFF.value}.once_per_block"
+STAFF_MAX = f"{Rule.STAFF.value}.max_sessions"
+RESOURCE = Rule.RESOURCES.value
+AVOID = Rule.AVOID.value
+LOCK = f"{Rule.LOCKS_AND_REQUESTS.value}.lock"
+REQUEST = f"{Rule.LOCKS_AND_REQUESTS.value}.request"
 
 # Deletion order when shrinking a core: generic guards are dropped first, so the explanation that
 # survives is phrased in the school's specific facts (needs, locks, requests, avoid pairs).
-GROUPS = (
-    "placed",
-    "room",
-    "capacity",
-    "minimum",
-    "resource",
-    "staff_once",
-    "staff_max",
-    "runs",
-    "repeat",
-    "avoid",
-    "request",
-    "lock",
-    "need",
-)
+GROUPS = (PLACED, ROOM, CAPACITY, MINIMUM, RESOURCE, STAFF_ONCE, STAFF_MAX, RUNS, REPEAT, AVOID, REQUEST, LOCK, NEED)
+
+
+def group_rule(group: str) -> Rule:
+    """The rule a guard group states: "space.room" -> Rule.SPACE."""
+    return Rule(group.split(".", 1)[0])
+
 
 Key = tuple[str, ...]  # ("x", student, offering, block), ("run", offering, block), ("room", offering, block, space)
 Term = tuple[Key, int]  # a variable and its coefficient (in an "or" row: 1 the literal, -1 its negation)
@@ -48,6 +58,10 @@ class Guard:
 
     group: str
     key: tuple[str, ...]
+
+    @property
+    def rule(self) -> Rule:
+        return group_rule(self.group)
 
     @property
     def order(self) -> tuple[int, tuple[str, ...]]:
@@ -165,7 +179,7 @@ def _students(index: ProblemIndex, rows: Rows) -> None:
 def _placed(index: ProblemIndex, rows: Rows) -> None:
     """Rule 1: the student is in a session in every block they are available."""
     for student in index.problem.students:
-        guard = Guard("placed", (student.id,))
+        guard = Guard(PLACED, (student.id,))
         for block in index.available_blocks(student):
             slot = rows.slots.get((student.id, block), [])
             if not slot:
@@ -178,7 +192,7 @@ def _needs(index: ProblemIndex, rows: Rows) -> None:
     """Rule 3: each need met exactly."""
     for student in index.problem.students:
         for need in student.needs:
-            guard = Guard("need", (student.id, need.offering))
+            guard = Guard(NEED, (student.id, need.offering))
             xs = rows.by_attendance.get((student.id, need.offering), [])
             if len(xs) < need.sessions:
                 rows.never(guard)
@@ -190,7 +204,7 @@ def _repeat(index: ProblemIndex, rows: Rows) -> None:
     """Rule 4: a non-repeatable offering attended at most once per student."""
     for (_, offering_id), xs in rows.by_attendance.items():
         if len(xs) > 1 and not index.offerings[offering_id].is_repeatable:
-            rows.add(Guard("repeat", (offering_id,)), Row("linear", ones(xs), 0, 1))
+            rows.add(Guard(REPEAT, (offering_id,)), Row("linear", ones(xs), 0, 1))
 
 
 def _runs(index: ProblemIndex, rows: Rows) -> None:
@@ -201,7 +215,7 @@ def _runs(index: ProblemIndex, rows: Rows) -> None:
     for offering in index.problem.offerings:
         keys = runs.get(offering.id, [])
         low, high = offering.runs.min, index.runs_max(offering)
-        guard = Guard("runs", (offering.id,))
+        guard = Guard(RUNS, (offering.id,))
         if low > len(keys):
             rows.never(guard)
         elif low > 0 or high < len(keys):
@@ -216,7 +230,7 @@ def _capacity(index: ProblemIndex, rows: Rows) -> None:
         seats = {s: index.seat_limit(offering, index.spaces[s]) for s in spaces}
         if len(xs) > min(seats.values()):
             terms = (*ones(xs), *((room_key(offering_id, block, s), -n) for s, n in seats.items()))
-            rows.add(Guard("capacity", (offering_id,)), Row("linear", terms, -sum(seats.values()), 0))
+            rows.add(Guard(CAPACITY, (offering_id,)), Row("linear", terms, -sum(seats.values()), 0))
 
 
 def _minimum(index: ProblemIndex, rows: Rows) -> None:
@@ -226,7 +240,7 @@ def _minimum(index: ProblemIndex, rows: Rows) -> None:
         if low > 1:
             xs = rows.by_session.get((offering_id, block), [])
             terms = (*ones(xs), (run_key(offering_id, block), -low))
-            rows.add(Guard("minimum", (offering_id,)), Row("linear", terms, 0, len(xs)))
+            rows.add(Guard(MINIMUM, (offering_id,)), Row("linear", terms, 0, len(xs)))
 
 
 def _rooms(index: ProblemIndex, rows: Rows) -> None:
@@ -237,7 +251,7 @@ def _rooms(index: ProblemIndex, rows: Rows) -> None:
             hosted[(space_id, block)].append(room_key(offering_id, block, space_id))
     for (space_id, _), keys in hosted.items():
         if len(keys) > 1:
-            rows.add(Guard("room", (space_id,)), Row("linear", ones(keys), 0, 1))
+            rows.add(Guard(ROOM, (space_id,)), Row("linear", ones(keys), 0, 1))
 
 
 def _staff(index: ProblemIndex, rows: Rows) -> None:
@@ -249,11 +263,11 @@ def _staff(index: ProblemIndex, rows: Rows) -> None:
     for staff_id, blocks in led.items():
         for keys in blocks.values():
             if len(keys) > 1:
-                rows.add(Guard("staff_once", (staff_id,)), Row("linear", ones(keys), 0, 1))
+                rows.add(Guard(STAFF_ONCE, (staff_id,)), Row("linear", ones(keys), 0, 1))
         limit = index.staff[staff_id].max_sessions
         every = [k for keys in blocks.values() for k in keys]
         if limit is not None and len(every) > limit:
-            rows.add(Guard("staff_max", (staff_id,)), Row("linear", ones(every), 0, limit))
+            rows.add(Guard(STAFF_MAX, (staff_id,)), Row("linear", ones(every), 0, limit))
 
 
 def _resources(index: ProblemIndex, rows: Rows) -> None:
@@ -270,18 +284,18 @@ def _resources(index: ProblemIndex, rows: Rows) -> None:
         free = index.resources[resource_id].quantity - index.reserved_units.get((block, resource_id), 0)
         most = sum(c for _, c in terms)
         if most > free:
-            rows.add(Guard("resource", (resource_id, block)), Row("linear", tuple(terms), min(0, free), free))
+            rows.add(Guard(RESOURCE, (resource_id, block)), Row("linear", tuple(terms), min(0, free), free))
     for (block, resource_id), units in index.reserved_units.items():
         resource = index.resources.get(resource_id)
         if resource is not None and units > resource.quantity:
-            rows.never(Guard("resource", (resource_id, block)))
+            rows.never(Guard(RESOURCE, (resource_id, block)))
 
 
 def _avoid(index: ProblemIndex, rows: Rows) -> None:
     """Rule 9: two students who avoid each other never share a session."""
     for pair in sorted(index.avoid_pairs, key=sorted):
         first, second = sorted(pair)
-        guard = Guard("avoid", (first, second))
+        guard = Guard(AVOID, (first, second))
         for (student_id, offering_id), xs in rows.by_attendance.items():
             if student_id != first:
                 continue
@@ -294,7 +308,7 @@ def _avoid(index: ProblemIndex, rows: Rows) -> None:
 def _locks(index: ProblemIndex, rows: Rows) -> None:
     """Rule 10: every lock holds."""
     for lock in index.problem.locks:
-        guard = Guard("lock", (lock.student, lock.block))
+        guard = Guard(LOCK, (lock.student, lock.block))
         x = x_key(lock.student, lock.offering, lock.block)
         if x in rows.attend:
             rows.add(guard, Row("or", ((x, 1),)))
@@ -307,7 +321,7 @@ def _requests(index: ProblemIndex, rows: Rows) -> None:
     for request in index.problem.requests:
         if request.priority != "required":
             continue
-        guard = Guard("request", (request.id,))
+        guard = Guard(REQUEST, (request.id,))
         xs = rows.by_attendance.get((request.student, request.offering), [])
         if xs:
             rows.add(guard, Row("or", ones(xs)))

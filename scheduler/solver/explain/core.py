@@ -1,7 +1,9 @@
 """Find a small set of rules that cannot all hold, with CP-SAT assumptions, and shrink it to a minimal one.
 
 1. Solve the whole guarded model (``model.py``) with every guard assumed. FEASIBLE means there is
-   nothing to explain; UNKNOWN (time out) means we cannot tell, and the caller says "unknown".
+   nothing to explain, and the solution is kept (``CoreSearch.chosen``) so the caller can write it
+   as a plan and have the checker confirm it; UNKNOWN (time out) means we cannot tell, and the
+   caller says "not known".
 2. INFEASIBLE comes with ``sufficient_assumptions_for_infeasibility``: a core. CP-SAT's cores are not
    always minimal (and have been seen to be inexact), so a core taken from the solver is only trusted
    after a solve under just those assumptions says INFEASIBLE again. From then on every solve runs on
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from scheduler.domain.index import ProblemIndex
-from scheduler.solver.explain.constraints import Guard, Rows, build_rows
+from scheduler.solver.explain.constraints import Guard, Key, Rows, build_rows
 from scheduler.solver.explain.model import GuardedModel
 
 INFEASIBLE, FEASIBLE, UNKNOWN = "infeasible", "feasible", "unknown"
@@ -55,6 +57,16 @@ class CoreResult:
     seconds: float
 
 
+@dataclass
+class CoreSearch:
+    """What the search decided: "infeasible" with a confirmed core, "feasible" with the variables a
+    solution of the whole model set to 1, or "unknown" (the time ran out first)."""
+
+    status: str
+    core: CoreResult | None = None
+    chosen: set[Key] | None = None
+
+
 def by_order(guards: list[Guard]) -> list[Guard]:
     return sorted(set(guards), key=lambda g: g.order)
 
@@ -70,6 +82,7 @@ class CoreFinder:
         self.solves = 0
         self.model = GuardedModel(rows)
         self.sliced_for: set[Guard] | None = None
+        self.chosen: set[Key] | None = None  # a solution of the whole model, once one is found
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -107,8 +120,15 @@ class CoreFinder:
             core = [g for i in solver.sufficient_assumptions_for_infeasibility() if (g := guard_of.get(i)) in allowed]
             return INFEASIBLE, by_order(core) or list(assumed)
         if status in (cp_model.FEASIBLE, cp_model.OPTIMAL):
+            if self.sliced_for is None and set(assumed) == set(model.literals):
+                self.keep_solution(solver)
             return FEASIBLE, []
         return UNKNOWN, []
+
+    def keep_solution(self, solver: cp_model.CpSolver) -> None:
+        """Remember which variables of the whole model the solver's solution sets to 1."""
+        values = solver.response_proto.solution
+        self.chosen = {key for key, var in self.model.vars.items() if values[var.index]}
 
     def first_try_seconds(self) -> float:
         return max(QUICK_MIN_SECONDS, QUICK_SHARE * self.time_limit)
@@ -136,6 +156,7 @@ class CoreFinder:
         status = solver.solve(model)
         self.solves += 1
         if status in (cp_model.FEASIBLE, cp_model.OPTIMAL):
+            self.keep_solution(solver)  # the clone keeps every variable's index
             return FEASIBLE
         return INFEASIBLE if status == cp_model.INFEASIBLE else UNKNOWN
 
@@ -180,18 +201,24 @@ class CoreFinder:
         return core, minimal
 
 
-def find_core(index: ProblemIndex, *, time_limit: float, seed: int = 0, workers: int = 2) -> CoreResult | None:
-    """A minimal (when time allows) set of guards that cannot all hold; None if feasible or undecided."""
+def search_core(index: ProblemIndex, *, time_limit: float, seed: int = 0, workers: int = 2) -> CoreSearch:
+    """Decide the week on the guarded model: a minimal (when time allows) core when the rules cannot all
+    hold, a solution when they can, or "unknown" when the time runs out first."""
     start = time.monotonic()
     finder = CoreFinder(build_rows(index), deadline=start + time_limit, time_limit=time_limit, seed=seed)
     every = by_order(list(finder.model.literals))
     status, suggested = finder.solve(every, finder.first_try_seconds())
     if status == UNKNOWN:
         if finder.quick_check(workers) == FEASIBLE:
-            return None
+            return CoreSearch(FEASIBLE, chosen=finder.chosen)
         status, suggested = finder.solve(every, finder.remaining())
     if status != INFEASIBLE:
-        return None
+        return CoreSearch(status, chosen=finder.chosen if status == FEASIBLE else None)
     core = finder.tighten(every, suggested)
     core, minimal = finder.shrink(core)
-    return CoreResult(core, minimal, finder.solves, time.monotonic() - start)
+    return CoreSearch(INFEASIBLE, core=CoreResult(core, minimal, finder.solves, time.monotonic() - start))
+
+
+def find_core(index: ProblemIndex, *, time_limit: float, seed: int = 0, workers: int = 2) -> CoreResult | None:
+    """A minimal (when time allows) set of guards that cannot all hold; None if feasible or undecided."""
+    return search_core(index, time_limit=time_limit, seed=seed, workers=workers).core

@@ -14,8 +14,10 @@ from collections import Counter, defaultdict
 from scheduler.domain.plan import Conflict
 from scheduler.domain.problem import Offering
 from scheduler.domain.rules import Rule
+from scheduler.solver.explain.matching import hall_violation
 from scheduler.solver.explain.reach import Reach, need_of
 from scheduler.solver.explain.words import (
+    block_ref,
     blocks_phrase,
     conflict,
     listing,
@@ -172,32 +174,97 @@ def session_floor(reach: Reach, offering: Offering, floors: dict[str, int]) -> i
     return max(offering.runs.min, max(floors.values(), default=0), len(locked_blocks), by_seats)
 
 
+Item = tuple[str, str]  # (offering, locked block or copy number)
+
+
+def _forced_sessions(reach: Reach, offering: Offering, floor: int) -> tuple[list[Item], dict[Item, list[str]]]:
+    """The sessions an offering must hold as items with the blocks each may use: one per locked block
+    (only there), the rest anywhere it can hold a session and no lock already puts one."""
+    locked = sorted({k.block for k in reach.index.problem.locks if k.offering == offering.id})
+    items: list[Item] = [(offering.id, block) for block in locked]
+    edges: dict[Item, list[str]] = {item: [item[1]] for item in items}
+    free = [b for b in reach.session_blocks(offering) if b not in locked]
+    for copy in range(max(0, floor - len(locked))):
+        item = (offering.id, f"#{copy}")
+        items.append(item)
+        edges[item] = free
+    return items, edges
+
+
 def check_staff_load(reach: Reach) -> list[Conflict]:
-    """Rule 7: a staff member whose offerings together need more sessions than they can lead."""
+    """Rule 7: a staff member whose offerings together must hold more sessions than they can lead.
+
+    Each offering must hold at least ``session_floor`` sessions, in distinct blocks where it can run
+    (one in each block a lock puts it), and its staff lead one session per block and at most
+    ``max_sessions`` a week: when those sessions cannot all get their own block (Hall's condition
+    over the blocks), or outnumber ``max_sessions``, the week is impossible. One offering alone is
+    left to the finer checks (runs, needs, seats), which name its own limits.
+    """
     index = reach.index
     floors = attendance_floor(reach)
     out = []
     for member in index.problem.staff:
         led = [o for o in index.problem.offerings if member.id in o.staff]
-        need = {o.id: session_floor(reach, o, floors.get(o.id, {})) for o in led}
-        need = {k: v for k, v in need.items() if v > 0}
-        blocks = sorted({b for o in led if o.id in need for b in reach.session_blocks(o)}, key=index.block_ids.index)
-        cap, limit = len(blocks), member.max_sessions
-        if limit is not None:
-            cap = min(cap, limit)
-        total = sum(need.values())
-        if len(need) < 2 or total <= cap or any(v > cap for v in need.values()):
+        need = {o.id: n for o in led if (n := session_floor(reach, o, floors.get(o.id, {}))) > 0}
+        if len(need) < 2:
             continue
-        if limit is not None and limit < len(blocks):
-            why = f"they lead at most {plural(limit, 'session')} a week"
-        else:
-            why = f"their offerings can run in only {blocks_phrase(blocks)}"
-        out.append(
-            conflict(
-                Rule.STAFF,
-                f"{member.id} must lead at least {total} sessions this week "
-                f"({listing(f'{o} {n}' for o, n in need.items())}), but {why}",
-                [staff_ref(member.id), *map(offering_ref, need)],
-            )
-        )
+        items: list[Item] = []
+        edges: dict[Item, list[str]] = {}
+        for offering_id, floor in need.items():
+            more, where = _forced_sessions(reach, index.offerings[offering_id], floor)
+            items += more
+            edges.update(where)
+        found = _staff_conflict(reach, member.id, member.max_sessions, (items, edges), floors)
+        if found is not None:
+            out.append(found)
     return out
+
+
+def _staff_conflict(
+    reach: Reach,
+    staff_id: str,
+    limit: int | None,
+    forced: tuple[list[Item], dict[Item, list[str]]],
+    floors: dict[str, dict[str, int]],
+) -> Conflict | None:
+    """The staff member's forced sessions against max_sessions, then against the blocks they can use."""
+    items, edges = forced
+    total = Counter(o for o, _ in items)
+    takers = [student_ref(s) for o in total for s in sorted(floors.get(o, {}))]
+    if limit is not None and len(items) > limit and len(total) > 1:
+        return conflict(
+            Rule.STAFF,
+            f"{staff_id} must lead at least {len(items)} sessions this week "
+            f"({listing(f'{o} {n}' for o, n in total.items())}), but they lead at most "
+            f"{plural(limit, 'session')} a week",
+            [staff_ref(staff_id), *map(offering_ref, total), *takers],
+        )
+    found = hall_violation(items, edges)
+    if found is None:
+        return None
+    crowded, slots = list(found.items), set(found.slots)
+    whole = [i for i in items if i[0] in {o for o, _ in crowded}]
+    every = {b for i in whole for b in edges[i]}
+    if len(whole) > len(every):  # all sessions of the crowded offerings: the same proof, told in full
+        crowded, slots = whole, every
+    involved = Counter(o for o, _ in crowded)
+    if len(involved) < 2:
+        return None
+    blocks = sorted(slots, key=reach.index.block_ids.index)
+    why = [f"locks put {o} in {b}" for o, b in crowded if b in reach.index.blocks]
+    refs = [student_ref(s) for o in involved for s in sorted(floors.get(o, {}))]
+    blocked = [b for b in reach.index.block_ids if b not in slots]
+    reasons: dict[str, list[str]] = defaultdict(list)
+    for offering_id in involved:
+        summary, _, more = reach.blocker_summary(reach.index.offerings[offering_id], blocked)
+        if summary:
+            reasons[summary].append(offering_id)
+            refs += more
+    why += [f"{listing(offerings)}: {summary}" for summary, offerings in reasons.items()]
+    return conflict(
+        Rule.STAFF,
+        f"{staff_id} must lead at least {len(crowded)} sessions this week "
+        f"({listing(f'{o} {n}' for o, n in involved.items())}), one per block, but these can be held in only "
+        f"{blocks_phrase(blocks)}" + (f": {'; '.join(why)}" if why else ""),
+        [staff_ref(staff_id), *map(offering_ref, involved), *map(block_ref, blocks), *refs],
+    )

@@ -14,7 +14,23 @@ from collections.abc import Callable
 from scheduler.domain.plan import Conflict
 from scheduler.domain.problem import Offering, Student
 from scheduler.domain.rules import Rule
-from scheduler.solver.explain.constraints import GROUPS, Guard
+from scheduler.solver.explain.constraints import (
+    AVOID,
+    CAPACITY,
+    GROUPS,
+    LOCK,
+    MINIMUM,
+    NEED,
+    PLACED,
+    REPEAT,
+    REQUEST,
+    RESOURCE,
+    ROOM,
+    RUNS,
+    STAFF_MAX,
+    STAFF_ONCE,
+    Guard,
+)
 from scheduler.solver.explain.reach import Reach
 from scheduler.solver.explain.words import (
     block_ref,
@@ -28,7 +44,7 @@ from scheduler.solver.explain.words import (
     student_ref,
 )
 
-MERGE_PLACED = 4  # this many "placed" guards or more read as one conflict
+MERGE_PLACED = 4  # this many PLACED ("one_session_per_block") guards or more read as one conflict
 OPTIONS_SHOWN = 6  # list a student's options in the message when they have at most this many
 
 
@@ -211,19 +227,19 @@ def _request(reach: Reach, guard: Guard) -> Conflict:
 
 
 DESCRIBE: dict[str, Callable[[Reach, Guard], Conflict]] = {
-    "placed": _placed,
-    "need": _need,
-    "repeat": _repeat,
-    "runs": _runs,
-    "capacity": _capacity,
-    "minimum": _minimum,
-    "room": _room,
-    "staff_once": _staff_once,
-    "staff_max": _staff_max,
-    "resource": _resource,
-    "avoid": _avoid,
-    "lock": _lock,
-    "request": _request,
+    PLACED: _placed,
+    NEED: _need,
+    REPEAT: _repeat,
+    RUNS: _runs,
+    CAPACITY: _capacity,
+    MINIMUM: _minimum,
+    ROOM: _room,
+    STAFF_ONCE: _staff_once,
+    STAFF_MAX: _staff_max,
+    RESOURCE: _resource,
+    AVOID: _avoid,
+    LOCK: _lock,
+    REQUEST: _request,
 }
 assert set(DESCRIBE) == set(GROUPS)
 
@@ -240,8 +256,8 @@ def _merged_placed(reach: Reach, guards: list[Guard]) -> Conflict:
 def describe_core(reach: Reach, guards: list[Guard]) -> list[Conflict]:
     """One conflict per guard, the school's specific facts first, many "placed" guards merged."""
     ordered = sorted(guards, key=lambda g: (-GROUPS.index(g.group), g.key))
-    placed = [g for g in ordered if g.group == "placed"]
-    out = [DESCRIBE[g.group](reach, g) for g in ordered if g.group != "placed" or len(placed) < MERGE_PLACED]
+    placed = [g for g in ordered if g.group == PLACED]
+    out = [DESCRIBE[g.group](reach, g) for g in ordered if g.group != PLACED or len(placed) < MERGE_PLACED]
     if len(placed) >= MERGE_PLACED:
         out.append(_merged_placed(reach, placed))
     return out

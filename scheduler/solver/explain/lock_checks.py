@@ -11,6 +11,7 @@ from itertools import combinations
 from scheduler.domain.index import ProblemIndex
 from scheduler.domain.plan import Conflict
 from scheduler.domain.rules import Rule
+from scheduler.solver.explain.matching import hall_violation
 from scheduler.solver.explain.reach import Reach, need_of
 from scheduler.solver.explain.words import (
     block_ref,
@@ -99,6 +100,48 @@ def check_locks_together(reach: Reach) -> list[Conflict]:
                 )
             )
     out.extend(_locked_pairs_in_block(reach, sessions))
+    out.extend(_locked_rooms(reach, sessions))
+    return out
+
+
+def _locked_rooms(reach: Reach, sessions: dict[tuple[str, str], list[str]]) -> list[Conflict]:
+    """Rule 6: the sessions locks force to run in a block need more fitting free rooms than there are.
+
+    Each locked session needs its own room (a room hosts one session per block) that fits it and
+    seats its locked students and its minimum; Hall's theorem names the offerings crowding the rooms.
+    """
+    by_block: dict[str, list[str]] = defaultdict(list)
+    for offering_id, block in sessions:
+        if reach.blocker(reach.index.offerings[offering_id], block) is None:  # else check_locks_can_run
+            by_block[block].append(offering_id)
+    out = []
+    for block, offering_ids in by_block.items():
+        edges: dict[str, list[str]] = {}
+        for offering_id in offering_ids:
+            offering = reach.index.offerings[offering_id]
+            least = max(offering.min_students, len(set(sessions[(offering_id, block)])))
+            rooms = reach.free_rooms(offering, block)
+            edges[offering_id] = [s.id for s in rooms if reach.index.seat_limit(offering, s) >= least]
+        found = hall_violation(offering_ids, edges)
+        if found is None or len(found.items) < 2:
+            continue  # one session alone: check_locks_together (seats) or check_locks_can_run
+        crowded = sorted(found.items)
+        rooms = sorted(found.slots)
+        students = [sessions[(o, block)][0] for o in crowded]
+        if not rooms:
+            where = "no free room there fits them"
+        else:
+            verb = "fits" if len(rooms) == 1 else "fit"
+            where = f"only {plural(len(rooms), 'free room')} there {verb} them ({listing(rooms)})"
+        out.append(
+            conflict(
+                Rule.SPACE,
+                f"locks in block {block} need {plural(len(crowded), 'session')} "
+                f"({listing(f'{o} for {s}' for o, s in zip(crowded, students, strict=True))}), "
+                f"each in its own room, but {where}",
+                [block_ref(block), *map(offering_ref, crowded), *map(space_ref, rooms), *map(student_ref, students)],
+            )
+        )
     return out
 
 

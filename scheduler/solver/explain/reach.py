@@ -10,12 +10,12 @@ the first one that makes a demand impossible, so the message blames the real bot
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
 from scheduler.domain.index import ProblemIndex
-from scheduler.domain.problem import Offering, Student
+from scheduler.domain.problem import Offering, Space, Student
 from scheduler.domain.rules import Rule
 from scheduler.solver.explain.words import (
     blocks_phrase,
@@ -55,17 +55,34 @@ class Shortfall:
     reachable: int
 
 
+RoomKey = tuple[str | None, frozenset[str]]  # an offering's fixed space and needed features
+
+
 class Reach:
-    """Static reachability facts of one problem, computed once and shared by every precheck."""
+    """Static reachability facts of one problem, computed once and shared by every precheck.
+
+    Rooms are looked up by what an offering asks of them (its fixed space and needed features), which
+    few distinct offerings differ in, so a 5,000-student school's facts take a fraction of a second.
+    """
 
     def __init__(self, index: ProblemIndex) -> None:
         self.index = index
+        self._room_needs: dict[str, RoomKey] = {}
+        self._free_rooms: dict[tuple[RoomKey, str], tuple[list[Space], Space | None]] = {}
 
     # ---- who may attend ------------------------------------------------------------------
     @cached_property
     def options(self) -> dict[str, frozenset[str]]:
         """student -> offerings rule 2 lets them attend (choices, needs, requests, locks, fallbacks)."""
-        return {s.id: frozenset(self.index.options(s)) for s in self.index.problem.students}
+        index = self.index
+        fallbacks = [o.id for o in index.fallback_offerings]
+        out = {}
+        for student in index.problem.students:
+            named = {*student.choices, *(n.offering for n in student.needs), *fallbacks}
+            named |= {r.offering for r in index.requests_by_student.get(student.id, [])}
+            named |= set(index.locks.get(student.id, {}).values())
+            out[student.id] = frozenset(o for o in named if index.offerings[o].open_to(student.grade))
+        return out
 
     @cached_property
     def eligible(self) -> dict[str, list[Student]]:
@@ -75,6 +92,37 @@ class Reach:
             for offering in self.options[student.id]:
                 out[offering].append(student)
         return out
+
+    @cached_property
+    def _eligible_counts(self) -> tuple[Counter[tuple[str, int]], Counter[tuple[str, str, int]]]:
+        """(offering, grade) -> students who may attend it, and (offering, block, grade) -> those of them
+        who are not free in the block (unavailable, or locked into another offering there)."""
+        may: Counter[tuple[str, int]] = Counter()
+        away: Counter[tuple[str, str, int]] = Counter()
+        blocks = set(self.index.block_ids)
+        for student in self.index.problem.students:
+            options, grade = self.options[student.id], student.grade
+            for offering_id in options:
+                may[(offering_id, grade)] += 1
+            locks = self.index.locks.get(student.id, {})
+            gone = {b for b in student.unavailable if b in blocks}
+            for block in gone | set(locks):
+                locked = None if block in gone else locks[block]
+                for offering_id in options:
+                    if offering_id != locked:
+                        away[(offering_id, block, grade)] += 1
+        return may, away
+
+    @cached_property
+    def grades(self) -> list[int]:
+        return sorted({s.grade for s in self.index.problem.students})
+
+    def free_count(self, offering_id: str, block: str, grade: int | None = None) -> int:
+        """Students (of ``grade``, when given) who may attend the offering and are free in the block:
+        available there and not locked into another offering."""
+        may, away = self._eligible_counts
+        grades = self.grades if grade is None else [grade]
+        return sum(may[(offering_id, g)] - away[(offering_id, block, g)] for g in grades)
 
     def lock_in(self, student: str, block: str) -> str | None:
         return self.index.locks.get(student, {}).get(block)
@@ -99,6 +147,17 @@ class Reach:
                 return found
         return self._attendance_blocker(offering, block)
 
+    def blocker_apart_from_staff(self, offering: Offering, block: str) -> Blocker | None:
+        """The first fact other than its staff's week that forbids a session of the offering in the block."""
+        found = self.blocker(offering, block)
+        if found is None or found.rule != Rule.STAFF:
+            return found
+        for find in (self._room_blocker, self._resource_blocker, self._attendance_blocker):
+            found = find(offering, block)
+            if found is not None:
+                return found
+        return None
+
     def _block_not_allowed(self, offering: Offering, block: str) -> Blocker | None:
         if block in self.index.allowed_blocks(offering):
             return None
@@ -116,9 +175,40 @@ class Reach:
                 return Blocker(Rule.STAFF, f"{staff_id} may lead no sessions this week", (staff_ref(staff_id),))
         return None
 
+    def room_needs(self, offering: Offering) -> RoomKey:
+        """What the offering asks of a room: its fixed space (or None) and its needed features."""
+        found = self._room_needs.get(offering.id)
+        if found is None:
+            found = self._room_needs[offering.id] = (offering.space, frozenset(offering.needs_features))
+        return found
+
+    @cached_property
+    def _fitting(self) -> dict[RoomKey, list[Space]]:
+        out: dict[RoomKey, list[Space]] = {}
+        for offering in self.index.problem.offerings:
+            key = self.room_needs(offering)
+            if key not in out:
+                out[key] = [s for s in self.index.problem.spaces if self.index.space_fits(offering, s)]
+        return out
+
     def fitting_spaces(self, offering: Offering) -> list[str]:
         """Rooms with every needed feature (and the fixed room, when there is one), in any block."""
-        return [s.id for s in self.index.problem.spaces if self.index.space_fits(offering, s)]
+        return [s.id for s in self._fitting[self.room_needs(offering)]]
+
+    def free_rooms(self, offering: Offering, block: str) -> list[Space]:
+        """Fitting rooms that are available and not reserved in the block (``index.spaces_for``, cached)."""
+        return self._free(self.room_needs(offering), block)[0]
+
+    def largest_free_room(self, offering: Offering, block: str) -> Space | None:
+        return self._free(self.room_needs(offering), block)[1]
+
+    def _free(self, key: RoomKey, block: str) -> tuple[list[Space], Space | None]:
+        found = self._free_rooms.get((key, block))
+        if found is None:
+            reserved = self.index.reserved_spaces[block]
+            free = [s for s in self._fitting[key] if block not in s.unavailable and s.id not in reserved]
+            found = self._free_rooms[(key, block)] = (free, max(free, key=lambda s: s.capacity, default=None))
+        return found
 
     def _room_blocker(self, offering: Offering, block: str) -> Blocker | None:
         fitting = self.fitting_spaces(offering)
@@ -129,16 +219,15 @@ class Reach:
                 missing = listing(sorted(set(offering.needs_features) - set(space.features)))
                 return Blocker(Rule.SPACE, f"its room {space.id} lacks {missing}", (space_ref(space.id),))
             return Blocker(Rule.SPACE, f"no room has {features}" if features else "the school lists no rooms")
-        free = self.index.spaces_for(offering, block)
-        refs = tuple(space_ref(s) for s in fitting)
-        if not free:
+        best = self.largest_free_room(offering, block)
+        if best is None:
+            refs = tuple(space_ref(s) for s in fitting)
             if offering.space is not None:
                 space = self.index.spaces[offering.space]
                 state = "unavailable" if block in space.unavailable else "reserved"
                 return Blocker(Rule.SPACE, f"its room {space.id} is {state}", refs)
             what = f"every room with {features}" if features else "every room"
             return Blocker(Rule.SPACE, f"{what} is unavailable or reserved", refs)
-        best = max(free, key=lambda s: self.index.seat_limit(offering, s))
         seats = self.index.seat_limit(offering, best)
         if seats < offering.min_students:
             return Blocker(
@@ -162,7 +251,7 @@ class Reach:
         return None
 
     def _attendance_blocker(self, offering: Offering, block: str) -> Blocker | None:
-        count = sum(1 for s in self.eligible.get(offering.id, []) if self.free_for(s, offering.id, block))
+        count = self.free_count(offering.id, block)
         if count == 0:
             return Blocker(Rule.ALLOWED_OFFERING, "no student who may attend it is free", about_students=True)
         if count < offering.min_students:
@@ -185,6 +274,14 @@ class Reach:
             for o in self.index.problem.offerings
         }
 
+    @cached_property
+    def _session_pairs(self) -> frozenset[tuple[str, str]]:
+        return frozenset((o, b) for o, blocks in self._session_blocks.items() for b in blocks)
+
+    def can_hold(self, offering_id: str, block: str) -> bool:
+        """A session of the offering is possible in the block (``block in session_blocks``, in O(1))."""
+        return (offering_id, block) in self._session_pairs
+
     def static_blocks(self, offering: Offering) -> list[str]:
         """Blocks where the offering itself could hold a session (who may attend left aside)."""
         return [b for b in self.index.block_ids if (found := self.blocker(offering, b)) is None or found.about_students]
@@ -193,7 +290,8 @@ class Reach:
         """Most students one session can seat in the block (0 when it cannot run there)."""
         if self.blocker(offering, block) is not None:
             return 0
-        return max(self.index.seat_limit(offering, s) for s in self.index.spaces_for(offering, block))
+        largest = self.largest_free_room(offering, block)
+        return 0 if largest is None else self.index.seat_limit(offering, largest)
 
     def staff_limit(self, offering: Offering) -> tuple[int, str | None]:
         """The tightest ``max_sessions`` among its staff, and who sets it (None when unlimited)."""

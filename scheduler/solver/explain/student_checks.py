@@ -1,5 +1,4 @@
-"""Prechecks on students' weeks: sessions they must attend, blocks they must fill, and the seats
-of each block.
+"""Prechecks on students' weeks: sessions they must attend and blocks they must fill.
 
 Each conflict alone proves the week impossible (see ``prechecks``). Hall's theorem turns "these
 items cannot all get their own block" into a message naming the crowded blocks and offerings.
@@ -82,38 +81,42 @@ def check_student_load(reach: Reach) -> list[Conflict]:
     return out
 
 
-def _block_options(reach: Reach, student: Student) -> tuple[list[str], dict[str, list[tuple[str, int]]], set[str]]:
-    """Blocks a student must fill (not locked), the offering seats each may take, and unlimited offerings."""
+def _block_options(reach: Reach, student: Student) -> tuple[list[str], dict[str, list[tuple[str, int]]]]:
+    """Blocks a student must fill (not locked) that no unlimited offering can fill, and the offering
+    seats each may take (an offering the student may attend in every open block is unlimited)."""
     locks = reach.index.locks.get(student.id, {})
     open_blocks = [b for b in reach.index.available_blocks(student) if b not in locks]
     locked_count = Counter(locks.values())
+    needs = {n.offering: n.sessions for n in student.needs}
     capacity: dict[str, int] = {}
     for offering_id in reach.options[student.id]:
         offering = reach.index.offerings[offering_id]
-        most = need_of(student, offering_id) or len(open_blocks)
+        most = needs.get(offering_id) or len(open_blocks)
         if not offering.is_repeatable:
             most = min(most, 1)
         capacity[offering_id] = most - locked_count[offering_id]
-    edges: dict[str, list[tuple[str, int]]] = {}
+    unlimited = {o for o, c in capacity.items() if c >= len(open_blocks) > 0}
+    limited = sorted(o for o, c in capacity.items() if 0 < c < len(open_blocks))
+    todo, edges = [], {}
     for block in open_blocks:
-        edges[block] = [
-            (o, copy)
-            for o in sorted(reach.options[student.id])
-            if block in reach.session_blocks(reach.index.offerings[o])
-            for copy in range(max(0, capacity[o]))
-        ]
-    return open_blocks, edges, {o for o, c in capacity.items() if c >= len(open_blocks) > 0}
+        if any(reach.can_hold(o, block) for o in unlimited):
+            continue
+        todo.append(block)
+        edges[block] = [(o, copy) for o in limited if reach.can_hold(o, block) for copy in range(capacity[o])]
+    return todo, edges
 
 
 def check_student_blocks(reach: Reach) -> list[Conflict]:
-    """Rule 1: students with blocks that the offerings they may attend cannot all fill.
+    """Rules 1 and 2: students with blocks that the offerings they may attend cannot all fill.
 
-    Students stuck the same way (same blocks, same few offerings) are reported together.
+    When the offerings they may attend run there but too few times for them (not repeatable, or a
+    need's exact count), the list of offerings open to them is what falls short: rule 2. When none
+    of them can run in a block at all, the block is left empty: rule 1. Students stuck the same way
+    (same blocks, same few offerings) are reported together.
     """
     stuck: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...], str], list[Student]] = defaultdict(list)
     for student in reach.index.problem.students:
-        blocks, edges, unlimited = _block_options(reach, student)
-        todo = [b for b in blocks if not any(o in unlimited for o, _ in edges[b])]
+        todo, edges = _block_options(reach, student)
         found = hall_violation(todo, edges)
         if found is not None:
             where = tuple(sorted(found.items, key=reach.index.block_ids.index))
@@ -129,13 +132,15 @@ def check_student_blocks(reach: Reach) -> list[Conflict]:
                 f"but can attend there only {listing(phrase for _, phrase in offerings)}{tail}"
             )
             refs += [offering_ref(o) for o, _ in offerings]
+            rule = Rule.ALLOWED_OFFERING
         else:
+            rule = Rule.ONE_SESSION_PER_BLOCK
             verb = "has" if len(students) == 1 else "have"
             message = (
                 f"{who} {verb} nowhere to go in block {blocks[0]}: "
                 f"none of the offerings they may attend can run there{tail}"
             )
-        out.append(conflict(Rule.ONE_SESSION_PER_BLOCK, message, refs))
+        out.append(conflict(rule, message, refs))
     return out
 
 
@@ -149,29 +154,3 @@ def _capacity_phrase(student: Student, offering_id: str) -> str:
 def _no_fallback(reach: Reach, student: Student) -> str:
     fallbacks = [o for o in reach.index.fallback_offerings if o.open_to(student.grade)]
     return "" if fallbacks else f", and no fallback offering is open to grade {student.grade}"
-
-
-def check_block_seats(reach: Reach) -> list[Conflict]:
-    """Rules 1 and 6: more students to place in a block than all its possible sessions can seat."""
-    index = reach.index
-    out = []
-    for block in index.block_ids:
-        present = sum(1 for s in index.problem.students if block not in s.unavailable)
-        seats = sorted(
-            (n for o in index.problem.offerings if (n := reach.best_seats(o, block)) > 0),
-            reverse=True,
-        )
-        rooms = [
-            s for s in index.problem.spaces if block not in s.unavailable and s.id not in index.reserved_spaces[block]
-        ]
-        total = sum(seats[: len(rooms)])
-        if seats and present > total:  # with no session possible, check_student_blocks says it better
-            out.append(
-                conflict(
-                    Rule.SPACE,
-                    f"block {block} has {plural(present, 'student')} to place, but at most {total} seats: "
-                    f"{plural(len(seats), 'offering')} can run there, in {plural(len(rooms), 'free room')}",
-                    [block_ref(block)],
-                )
-            )
-    return out

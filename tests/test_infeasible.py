@@ -16,7 +16,7 @@ from scheduler.domain.problem import Problem
 from scheduler.generate import GeneratedSchool, build_school, shape_presets
 from scheduler.generate.infeasible import Cause, infeasible_kinds, make_infeasible
 
-SHAPES = ("ms-loose", "ms-tight", "interventions-30pct")
+SHAPES = ("ms-loose", "ms-tight", "interventions-30pct", "dense-avoid")
 STUDENTS = 200
 
 
@@ -116,6 +116,21 @@ def test_seats_cause_reports_the_figures() -> None:
         for s in broken.problem.spaces
         if block not in s.unavailable and s.id not in index.reserved_spaces[block]
     )
+
+
+def test_locked_students_have_no_other_reason_to_fail() -> None:
+    """Only the seats are short: no needs, no other lock or request, nobody avoiding another."""
+    broken = make_infeasible(school("dense-avoid"), "locks")
+    index = ProblemIndex(broken.problem)
+    locked = [
+        lock.student
+        for lock in broken.problem.locks
+        if (lock.offering, lock.block) == (broken.cause["offering"], broken.cause["block"])
+    ]
+    assert len(locked) == broken.cause["locked"]
+    assert not any(index.students[s].needs or len(index.locks[s]) > 1 for s in locked)
+    assert not any(frozenset((a, b)) in index.avoid_pairs for a in locked for b in locked)
+    assert not {r.student for r in broken.problem.requests} & set(locked)
 
 
 def test_variants_are_deterministic_and_leave_the_school_alone() -> None:

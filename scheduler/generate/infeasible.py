@@ -16,8 +16,9 @@ cause is a fact on the data alone, needing no solver to see:
 * ``locks``: more students are locked into one session than any space it may use seats (rules 6, 10).
 
 The change is chosen so other facts stay as they were where it is cheap to: the locked students
-have no needs, locks or avoid relations; the staff member still leads sessions; small-group rooms
-stay open.
+have no needs, locks or requests and do not avoid each other; the staff member still leads
+sessions (when the offering may run twice); small-group rooms stay open; the seats block has the
+fewest locks.
 """
 
 from __future__ import annotations
@@ -170,9 +171,9 @@ def _resource_lock(problem: Problem, index: ProblemIndex) -> tuple[str, str, str
 # ---- locks ---------------------------------------------------------------------------------------
 def _break_locks(school: GeneratedSchool, data: dict[str, Any]) -> Cause:
     """Lock one student more than its largest fitting space seats into one session (no resources,
-    teachers free there), choosing students without needs, locks, requests or avoid relations."""
+    teachers free there), choosing students without needs, locks or requests, no two of whom avoid
+    each other."""
     problem, index = school.problem, ProblemIndex(school.problem)
-    avoiding = {s for pair in index.avoid_pairs for s in pair}
     pulled = {lock.student for lock in problem.locks} | {r.student for r in problem.requests}
     for offering in sorted(
         (o for o in problem.offerings if o.kind == "choice" and not o.resources), key=lambda o: (o.capacity, o.id)
@@ -185,16 +186,24 @@ def _break_locks(school: GeneratedSchool, data: dict[str, Any]) -> Cause:
             free = [
                 s.id
                 for s in problem.students
-                if offering.open_to(s.grade)
-                and block not in s.unavailable
-                and not s.needs
-                and s.id not in pulled | avoiding
+                if offering.open_to(s.grade) and block not in s.unavailable and not s.needs and s.id not in pulled
             ]
-            if len(free) > seats:
-                locks = [{"student": sid, "block": block, "offering": offering.id} for sid in free[: seats + 1]]
-                data["locks"] += locks
+            chosen = _apart(free, index.avoid_pairs, seats + 1)
+            if len(chosen) > seats:
+                data["locks"] += [{"student": sid, "block": block, "offering": offering.id} for sid in chosen]
                 return {"kind": "locks", "offering": offering.id, "block": block, "locked": seats + 1, "seats": seats}
     raise ValueError("the school has too few students to overfill a session with locks")
+
+
+def _apart(students: list[str], avoid_pairs: set[frozenset[str]], most: int) -> list[str]:
+    """Up to ``most`` of ``students``, in order, no two of whom avoid each other."""
+    chosen: list[str] = []
+    for sid in students:
+        if len(chosen) >= most:
+            break
+        if all(frozenset((sid, other)) not in avoid_pairs for other in chosen):
+            chosen.append(sid)
+    return chosen
 
 
 _VARIANTS: dict[str, Callable[[GeneratedSchool, dict[str, Any]], Cause]] = {

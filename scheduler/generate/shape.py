@@ -176,15 +176,15 @@ def shape_presets() -> dict[str, Shape]:
         student ranks seven offerings and study halls are small.
     hs-4-blocks: a high school with four flex periods a week (block schedule) and tight halls.
     elem-k5: an elementary school (K-5) with three flex blocks and three ranked choices; the
-        gym and library take half the children.
+        cafeteria and library can take half the children.
     k12-mixed: a 6-12 secondary school: many offerings open to the middle or the high school
         grades only, loose halls.
     eight-blocks: a middle school with a flex block every morning and three afternoon blocks;
-        students rank 8 to 10 offerings.
+        students rank 8 to 10 offerings; tight halls (45%).
     ten-choices: a middle school that asks every student for ten ranked choices, tight halls.
     interventions-30pct: a high-needs middle school: 30% of students in tier-2/3 groups (tier 3
-        about 4 a group, tier 2 about 8), a fifth of them in two groups, interventionists leading
-        several groups, exactly one small-group room each.
+        about 4 a group, tier 2 about 8), up to a fifth of them in two groups (as seats allow),
+        interventionists leading several groups, exactly one small-group room each.
     scarce-staff: a school short of teachers: each leads 4 to 6 sessions' worth of offerings,
         most may run only 2 or 3 sessions a week; tight halls.
     clubs-min-students: clubs that only run with 6 to 10 members, some of which must run at

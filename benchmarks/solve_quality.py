@@ -3,7 +3,8 @@
 For each size, one school is generated (fixed seed), then the solver (fixed time limit, 2 workers by
 default) and the baseline each run in a fresh Python process, so the peak memory of every run is the
 child's own ``ru_maxrss`` (from ``os.wait4``). Both plans are verified with the independent checker
-and their metrics recomputed from the plan, never copied from it.
+and their metrics recomputed from the plan, never copied from it (``bench_runs``, shared with
+``shape_matrix.py``).
 
 Output: one rich table per size on stderr, the same figures as markdown tables on stdout, and with
 ``--json PATH`` the raw figures. See benchmarks/README.md.
@@ -16,16 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import threading
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from bench_runs import RunResult, measure, parse_sizes, ratio
 from rich.console import Console
 
 from scheduler.console import METRIC_NAMES, fmt_gap, fmt_number, fmt_seconds, rows_table
@@ -34,27 +32,6 @@ DEFAULT_SIZES = "600:30,2000:60,5000:180"
 QUICK_SIZES = "600:30"
 # Metrics compared as solver / baseline (students_without_choice: lower is better).
 RATIO_METRICS = ("first_choice_rate", "choice_fill_rate", "min_choice_share", "students_without_choice")
-# A child that runs this much past its time limit is stopped (the baseline gets the largest limit).
-WATCHDOG_SLACK = 2.0
-WATCHDOG_EXTRA_SECONDS = 300.0
-
-
-@dataclass
-class RunResult:
-    """One run (solver or baseline) on one school, as measured from outside and re-checked."""
-
-    kind: str
-    status: str
-    seconds: float | None = None
-    wall_seconds: float | None = None
-    peak_mb: float | None = None
-    objective: float | None = None
-    bound: float | None = None
-    gap: float | None = None
-    violations: int | None = None
-    violated_rules: dict[str, int] = field(default_factory=dict)
-    metrics: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
 
 
 @dataclass
@@ -68,96 +45,7 @@ class SizeResult:
     ratios: dict[str, float | None]
 
 
-# ---- the child process: one run, nothing else ---------------------------------------------------
-
-
-def child_main(kind: str, problem_path: str, out_path: str, time_limit: float, seed: int, workers: int) -> None:
-    """Load, run one producer, write {"seconds", "plan"}; the parent measures memory and checks."""
-    from scheduler.domain.loading import load_problem
-
-    problem = load_problem(problem_path)
-    start = time.perf_counter()
-    if kind == "solver":
-        from scheduler.solver.engine import solve
-        from scheduler.solver.settings import SolveSettings
-
-        plan = solve(problem, SolveSettings(time_limit=time_limit, seed=seed, workers=workers))
-    else:
-        from scheduler.solver.baseline import baseline_plan
-
-        plan = baseline_plan(problem, seed=seed)
-    seconds = time.perf_counter() - start
-    Path(out_path).write_text(json.dumps({"seconds": seconds, "plan": plan.model_dump(mode="json")}), "utf-8")
-
-
 # ---- the parent: generate, run children, check, report ------------------------------------------
-
-
-def _peak_mb(usage: Any) -> float:
-    """ru_maxrss is KiB on Linux, bytes on macOS."""
-    scale = 1 if sys.platform == "darwin" else 1024
-    return usage.ru_maxrss * scale / (1024 * 1024)
-
-
-def run_child(kind: str, school: Path, work: Path, time_limit: float, seed: int, workers: int) -> tuple[dict, float]:
-    """Run one producer in a fresh interpreter; return its output and peak memory (MB)."""
-    out, log = work / f"{kind}.out.json", work / f"{kind}.log"
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", kind, str(school), str(out)]
-    command += ["--time-limit", str(time_limit), "--seed", str(seed), "--workers", str(workers)]
-    with log.open("w") as log_file:
-        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
-        watchdog = threading.Timer(time_limit * WATCHDOG_SLACK + WATCHDOG_EXTRA_SECONDS, process.kill)
-        watchdog.start()
-        try:
-            _, status, usage = os.wait4(process.pid, 0)
-        finally:
-            watchdog.cancel()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        tail = log.read_text(errors="replace").strip().splitlines()[-5:]
-        raise RuntimeError(f"{kind} exited with code {process.returncode}: " + " | ".join(tail))
-    return json.loads(out.read_text("utf-8")), _peak_mb(usage)
-
-
-def measure(kind: str, problem: Any, school: Path, work: Path, time_limit: float, seed: int, workers: int) -> RunResult:
-    from scheduler.domain.checker import check_plan
-    from scheduler.domain.loading import parse_plan
-    from scheduler.domain.metrics import compute_metrics
-
-    started = time.perf_counter()
-    try:
-        output, peak_mb = run_child(kind, school, work, time_limit, seed, workers)
-    except (RuntimeError, OSError, ValueError) as exc:
-        return RunResult(kind=kind, status="error", error=str(exc))
-    wall = time.perf_counter() - started
-    plan = parse_plan(output["plan"])
-    result = RunResult(
-        kind=kind,
-        status=plan.status,
-        seconds=output["seconds"],
-        wall_seconds=wall,
-        peak_mb=peak_mb,
-        objective=plan.objective,
-        bound=plan.bound,
-        gap=plan.gap,
-    )
-    if not plan.assignments:  # infeasible, or no plan found in time: nothing to check or measure
-        return result
-    violations = check_plan(problem, plan)
-    result.violations = len(violations)
-    for violation in violations:
-        result.violated_rules[str(violation.rule)] = result.violated_rules.get(str(violation.rule), 0) + 1
-    result.metrics = compute_metrics(problem, plan).model_dump()
-    return result
-
-
-def ratio(solver: float | None, baseline: float | None) -> float | None:
-    """solver / baseline; 1.0 when both are zero, None when undefined."""
-    if solver is None or baseline is None:
-        return None
-    if baseline == 0:
-        return 1.0 if solver == 0 else None
-    return solver / baseline
 
 
 def run_size(students: int, time_limit: float, seed: int, workers: int, keep: Path | None, err: Console) -> SizeResult:
@@ -231,20 +119,6 @@ def markdown(results: list[SizeResult]) -> str:
     return "\n".join(lines)
 
 
-def parse_sizes(text: str) -> list[tuple[int, float]]:
-    """'600:30,2000:60' -> [(600, 30.0), (2000, 60.0)]; a size without ':' gets 30 s."""
-    sizes = []
-    for item in text.split(","):
-        students, _, limit = item.strip().partition(":")
-        try:
-            sizes.append((int(students), float(limit or 30)))
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(f"bad size {item!r}: use STUDENTS:SECONDS, e.g. 2000:60") from exc
-        if sizes[-1][0] < 1 or sizes[-1][1] <= 0:
-            raise argparse.ArgumentTypeError(f"bad size {item!r}: students and seconds must be positive")
-    return sizes
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Compare the solver with the first-come-first-served baseline.")
     parser.add_argument(
@@ -255,17 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=2, help="solver threads (default 2)")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw figures to this file")
     parser.add_argument("--keep", type=Path, default=None, help="keep schools, plans and logs in this folder")
-    parser.add_argument("--time-limit", type=float, default=30.0, help=argparse.SUPPRESS)
-    parser.add_argument("--child", nargs=3, metavar=("KIND", "PROBLEM", "OUT"), help=argparse.SUPPRESS)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.child:
-        kind, problem_path, out_path = args.child
-        child_main(kind, problem_path, out_path, args.time_limit, args.seed, args.workers)
-        return 0
     sizes = args.sizes or parse_sizes(QUICK_SIZES if args.quick else DEFAULT_SIZES)
     err = Console(stderr=True, highlight=False)
     results = []

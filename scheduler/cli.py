@@ -309,19 +309,53 @@ def generate(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Where to write the school (JSON); stdout when absent.")
     ] = None,
+    shape: Annotated[
+        str,
+        typer.Option(metavar="NAME", help="Shape preset: the kind of school (ms-loose is the original middle school)."),
+    ] = "ms-loose",
+    infeasible: Annotated[
+        str | None,
+        typer.Option(
+            metavar="KIND",
+            help="Break the school in one way (seats, needs, staff, resources, locks); the cause goes to stderr.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Generate a realistic synthetic school (the same seed always gives the same school)."""
+    """Generate a realistic synthetic school (the same seed and shape always give the same school).
+
+    It is feasible by construction, unless --infeasible breaks exactly one kind of fact.
+    Exit 0: school written. 2: bad option (an unknown shape or kind lists the valid names).
+    """
+    from scheduler.generate import build_school, shape_presets
+    from scheduler.generate.infeasible import infeasible_kinds, make_infeasible
+
+    presets = shape_presets()
+    if shape not in presets:
+        raise _fail([InputIssue("--shape", f"unknown shape {shape!r}; valid shapes: {', '.join(presets)}")], "--shape")
+    if infeasible is not None and infeasible not in infeasible_kinds():
+        kinds = ", ".join(infeasible_kinds())
+        raise _fail([InputIssue("--infeasible", f"unknown kind {infeasible!r}; valid kinds: {kinds}")], "--infeasible")
     if out is not None:
         _check_out_path(out)
-    from scheduler.generate import generate_school
-
-    text = problem_json(generate_school(students, seed))
+    school = build_school(students, seed, shape=presets[shape])
+    problem, cause = school.problem, None
+    if infeasible is not None:
+        try:
+            broken = make_infeasible(school, infeasible)
+        except ValueError as exc:
+            raise _fail([InputIssue("--infeasible", str(exc))], "--infeasible") from exc
+        problem, cause = broken.problem, broken.cause
+    _, err = ui.make_consoles()
+    if cause is not None:
+        ui.print_note(err, f"Cause: {json.dumps(cause)}")
+    text = problem_json(problem)
     if out is None:
         typer.echo(text, nl=False)
         return
     _write(out, text)
-    _, err = ui.make_consoles()
-    ui.print_note(err, f"School of {students} students (seed {seed}) written to {out}")
+    what = f"School ({shape})" if infeasible is None else f"Infeasible school ({shape}, {infeasible})"
+    ui.print_note(err, f"{what} of {students} students (seed {seed}) written to {out}")
 
 
 @app.command()

@@ -323,6 +323,33 @@ def test_generate_rejects_a_bad_student_count() -> None:
     assert "--students" in result.output
 
 
+def test_generate_with_a_shape_and_an_infeasible_variant(tmp_path: Path) -> None:
+    tight = invoke("generate", "--students", "80", "--seed", "2", "--shape", "ms-tight")
+    assert tight.exit_code == 0, tight.output
+    assert tight.stdout != invoke("generate", "--students", "80", "--seed", "2").stdout
+    assert (
+        invoke("generate", "--students", "80", "--seed", "2", "--shape", "ms-loose").stdout
+        == invoke("generate", "--students", "80", "--seed", "2").stdout
+    )
+
+    out = tmp_path / "broken.json"
+    broken = invoke("generate", "-n", "80", "--shape", "hs-tight", "--infeasible", "locks", "--out", out)
+    assert broken.exit_code == 0, broken.output
+    cause = json.loads(broken.stderr.split("Cause: ", 1)[1].splitlines()[0])
+    assert cause["kind"] == "locks" and cause["locked"] > cause["seats"]
+    assert load_problem(out).school.id.endswith("-no-locks")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "names"),
+    [("--shape", "castle", "ms-loose, ms-tight, hs-tight"), ("--infeasible", "weather", "seats, needs, staff")],
+)
+def test_generate_rejects_unknown_names_and_lists_the_valid_ones(option: str, value: str, names: str) -> None:
+    result = invoke("generate", "--students", "50", option, value)
+    assert result.exit_code == 2
+    assert value in result.output and names in result.output
+
+
 def test_no_arguments_prints_help() -> None:
     result = invoke()
     for command in ("solve", "check", "baseline", "generate", "explain"):

@@ -160,10 +160,10 @@ def test_a_warm_timetable_the_model_cannot_place_falls_back_to_the_session_mip()
     # stages run on their own here, from a warm start whose rooms are unknown.
     problem = generate_school(150, seed=4)
     run = Run(problem, SolveSettings(time_limit=8, seed=4))
-    warm = warm_start(run)
+    job, bound_form = start_bound(run)
+    warm, _ = warm_start(run, bound_form)
     unknown_rooms = [s.model_copy(update={"space": "nowhere"}) for s in warm.sessions]
     nowhere = warm.model_copy(update={"sessions": unknown_rooms})
-    job, bound_form = start_bound(run)
     try:
         _, _, infeasible = search_timetable(run, nowhere, job, bound_form)
     finally:

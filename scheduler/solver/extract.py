@@ -138,6 +138,7 @@ class _FallbackSeating:
         self.out = out
         self.left = left
         self.locked = {s for (s, b) in inst.fallback_locks if b == block}
+        self.previous = {p.student: p.offering for p in inst.problem.previous if p.block == block}
         self.members: dict[str, set[str]] = defaultdict(set)
         for (student, b), offering in out.items():
             if b == block:
@@ -149,13 +150,18 @@ class _FallbackSeating:
     def fits(self, student: str, offering: Offering) -> bool:
         return offering.open_to(self.index.students[student].grade)
 
+    def kept(self, student: str, offering: str) -> bool:
+        """Is the student in the study hall the previous plan had them in?"""
+        return self.previous.get(student) == offering
+
     def seat(self, student: str, offering: str) -> None:
         self.members[offering].add(student)
         self.out[(student, self.block)] = offering
 
     def part(self, first: str, second: str, here: str) -> None:
         """Move one of the pair out of ``here``: either may go, to a free seat first, else by a swap."""
-        movers = [s for s in (second, first) if s not in self.locked]
+        # A student the previous plan had here stays, if the other can go.
+        movers = sorted((s for s in (second, first) if s not in self.locked), key=lambda s: self.kept(s, here))
         if not movers:
             raise PlacementError(f"{first} and {second} are both locked into {here} in block {self.block}")
         for mover in movers:
@@ -189,7 +195,7 @@ class _FallbackSeating:
         for offering in self.sessions:
             if offering.id == here or not self.fits(mover, offering) or self.clash(mover, offering.id):
                 continue
-            for other in sorted(self.members[offering.id] - self.locked):
+            for other in sorted(self.members[offering.id] - self.locked, key=lambda s: (self.kept(s, offering.id), s)):
                 if (
                     self.fits(other, home)
                     and not self.clash(other, here, mover)

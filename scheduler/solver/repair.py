@@ -10,8 +10,9 @@ hundreds of placements the change never touched. Here the previous plan is the s
    touched; the exact week model (one unit per student, everything integer, the full objective with
    its stability term) then re-seats only the displaced students, a small MIP once presolve has
    removed the pinned ones;
-2. when the pinned placements leave no room for them (a closed session's students fit nowhere in
-   its block), the touched blocks are freed whole and everything else stays pinned.
+2. when the pinned placements leave no room for them, the students of the sessions they left are
+   freed too (a club that lost a member below its ``min_students`` must refill or close);
+3. failing that, the touched blocks are freed whole and everything else stays pinned.
 
 The result is a checked plan, or None when neither level finds one in the time given (the engine
 then starts as it would without a previous plan).
@@ -20,7 +21,7 @@ then starts as it would without a previous plan).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.math_opt.python import mathopt
 
@@ -38,7 +39,30 @@ from scheduler.solver.units import make_units
 class RepairResult:
     plan: Plan | None
     reason: str
-    level: str | None = None  # "displaced students" or "touched blocks": how much was freed
+    level: str | None = None  # how much was freed: one of ``LEVELS``
+
+
+# How much of the previous plan each attempt frees, least first: only the displaced students;
+# also the students of the sessions they left (a club below its minimum must close or refill);
+# every student of the blocks a change touched.
+LEVELS = ("displaced students", "touched sessions", "touched blocks")
+
+
+@dataclass
+class _Change:
+    """The previous placements that can be pinned (with their variables), and where the change
+    displaced someone: the sessions they left and the blocks of those sessions."""
+
+    pins: list[tuple[Placement, mathopt.Variable]] = field(default_factory=list)
+    sessions: set[tuple[str, str]] = field(default_factory=set)
+    blocks: set[str] = field(default_factory=set)
+
+    def pinned_at(self, level: str) -> list[tuple[Placement, mathopt.Variable]]:
+        if level == "displaced students":
+            return self.pins
+        if level == "touched sessions":
+            return [(p, var) for p, var in self.pins if (p.offering, p.block) not in self.sessions]
+        return [(p, var) for p, var in self.pins if p.block not in self.blocks]
 
 
 def _placement_var(form: Formulation, inst: Instance, prev: Placement) -> mathopt.Variable | None:
@@ -49,30 +73,26 @@ def _placement_var(form: Formulation, inst: Instance, prev: Placement) -> mathop
     return var
 
 
-def _touched(inst: Instance, form: Formulation) -> tuple[list[tuple[Placement, mathopt.Variable]], set[str]]:
-    """The previous placements that can be pinned (with their variables), and the blocks where a
-    change displaced someone."""
-    pins: list[tuple[Placement, mathopt.Variable]] = []
-    touched: set[str] = set()
+def _change(inst: Instance, form: Formulation) -> _Change:
+    change = _Change()
     forced = ForcedChanges(inst.index)
     for prev in inst.problem.previous:
         var = _placement_var(form, inst, prev) if prev.offering in inst.index.offerings else None
         if var is None or forced.reason(prev) is not None:
-            touched.add(prev.block)
+            change.sessions.add((prev.offering, prev.block))
+            change.blocks.add(prev.block)
         else:
-            pins.append((prev, var))
-    return pins, touched
+            change.pins.append((prev, var))
+    return change
 
 
 Bounds = list[tuple[mathopt.Variable, float, float]]
 
 
-def _restrict(
-    inst: Instance, form: Formulation, pins: list[tuple[Placement, mathopt.Variable]], touched: set[str], *, free: bool
-) -> Bounds:
-    """Pin the placements (outside the touched blocks when ``free``), close the sessions the
-    previous plan did not run outside the touched blocks, and keep its study halls running.
-    Returns the bounds it changed, as they were."""
+def _restrict(inst: Instance, form: Formulation, change: _Change, level: str) -> Bounds:
+    """Pin the placements ``level`` keeps, close the sessions the previous plan did not run
+    outside the touched blocks, and keep its study halls running. Returns the bounds it changed,
+    as they were."""
     ran = {(p.offering, p.block) for p in inst.problem.previous}
     changed: Bounds = []
 
@@ -80,12 +100,11 @@ def _restrict(
         changed.append((var, var.lower_bound, var.upper_bound))
         var.lower_bound, var.upper_bound = lb, ub
 
-    for prev, var in pins:
-        if not (free and prev.block in touched):
-            set_bounds(var, var.upper_bound, var.upper_bound)
+    for _, var in change.pinned_at(level):
+        set_bounds(var, var.upper_bound, var.upper_bound)
     for (offering, block, _), var in form.vars.z.items():
         fallback = inst.offering(offering).kind == "fallback"
-        if block not in touched and not fallback and (offering, block) not in ran:
+        if block not in change.blocks and not fallback and (offering, block) not in ran:
             set_bounds(var, 0.0, 0.0)
     # The model pools study halls: the halls that ran keep running, so their students keep them.
     for key, y in form.vars.runs.items():
@@ -101,13 +120,11 @@ def repair_previous(inst: Instance, *, seconds: float, seed: int, exact: Formula
         return RepairResult(None, "no previous plan")
     deadline = time.monotonic() + seconds
     form = exact or build_formulation(inst, make_units(inst, 1))
-    pins, touched = _touched(inst, form)
+    change = _change(inst, form)
     reason = "nothing tried"
     with integer_model(form):
-        for level, free in (("displaced students", False), ("touched blocks", True)):
-            if free and not touched:
-                break
-            changed = _restrict(inst, form, pins, touched, free=free)
+        for level in LEVELS if change.blocks else LEVELS[:1]:
+            changed = _restrict(inst, form, change, level)
             result = run_highs(form.model, seconds=deadline - time.monotonic(), seed=seed, relative_gap=1e-3)
             for var, lb, ub in reversed(changed):
                 var.lower_bound, var.upper_bound = lb, ub

@@ -5,7 +5,10 @@ What schools do now, step by step, with no optimization:
 1. Study halls (fallbacks) are put in every block, then locked sessions.
 2. Each interventionist gives each group just enough sessions (the largest need, and seats for all
    need sessions), in blocks its members can come to, and seats the students; teacher pulls
-   (requests, required first) come next, opening a session when none fits the student.
+   (requests, required first) come next, opening a session when none fits the student. When
+   planning one interventionist at a time leaves a member short of their sessions, the MTSS team
+   plans every group at once instead (``intervention_week``, a small CP-SAT model), as a school
+   would by hand: interventions are scheduled before sign-up opens.
 3. Choice offerings get sessions round-robin in order of demand (ceil(demand / seats) each, within
    runs.max), each new one in the block with the fewest choice seats per student so far. Every
    session gets the smallest adequate free room (rooms without features it does not need first);
@@ -17,8 +20,9 @@ What schools do now, step by step, with no optimization:
 5. Sessions below ``min_students`` are topped up from students who ranked them above where they sit,
    and cancelled otherwise; their students re-pick in that block or go to a study hall.
 
-It never calls a solver. Hard rules that this greedy cannot keep (a very tight school) are listed in
-the plan's ``engine.shortfalls`` and the status is then "unknown" instead of "feasible".
+Apart from that intervention week it calls no solver. Hard rules that this greedy cannot keep (a
+very tight school) are listed in the plan's ``engine.shortfalls`` and the status is then "unknown"
+instead of "feasible".
 """
 
 from __future__ import annotations

@@ -107,6 +107,11 @@ class Run:
         per_student = self.tuning.check_seconds_per_student + self.tuning.late_stop_seconds_per_student
         return self.tuning.safety_seconds + self.students * per_student
 
+    def stage_fits(self) -> bool:
+        """Is there time left to build a timetable or placement model and solve it once?"""
+        needed = self.tuning.stage_seconds_per_student * self.students
+        return self.left() - self.finishing_seconds() >= needed
+
     def mip_limits(self, seconds: float) -> MipLimits:
         """With one worker a node count, not the clock, ends a MIP (the same plan on every run);
         the clock only guards the deadline, with a larger share of it."""

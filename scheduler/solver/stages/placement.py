@@ -57,6 +57,10 @@ def placed_plan(run: Run, timetable: Timetable, share: float = 1.0) -> Plan | No
     then the exact MIP started from it. The start is the MIP's incumbent, so a MIP cut short by
     the clock still returns at least the start; None only when nothing seats everyone."""
     tracker = run.tracker
+    if not run.stage_fits():
+        tracker.enter("placement")
+        tracker.done(reason="skipped: too little time left to build and solve the placement model")
+        return None
     deadline = time.monotonic() + max(1.0, (run.left() - run.finishing_seconds()) * share)
     try:
         rooms = assign_rooms(run.inst, timetable)

@@ -30,6 +30,10 @@ def timetables(run: Run, warm: Plan, job: BoundJob, bound_form: Formulation | No
     exactly never does worse than the warm start, and on schools too big for the session MIP
     within the limit it is the better timetable."""
     own = timetable_of_plan(run.inst, warm) if warm.sessions else None
+    if not run.stage_fits():
+        run.tracker.enter("timetable")
+        run.tracker.done(reason="skipped: too little time left to build and solve the timetable model")
+        return [t for t in (own,) if t is not None], False
     found, objective, infeasible = search_timetable(run, warm, job, bound_form)
     if found is None:
         return [t for t in (own,) if t is not None], infeasible

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import SPEC_EXAMPLES
+from conftest import FIXTURES, SPEC_EXAMPLES
 
 from scheduler.domain.checker import check_plan, format_violations
 from scheduler.domain.loading import load_problem, parse_problem
@@ -67,7 +67,8 @@ def test_seed_is_the_sign_up_order(example: Problem) -> None:
 
 
 def test_needs_no_solver(example: Problem, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The yardstick must not lean on the engine: it works with OR-Tools made unimportable."""
+    """The yardstick must not lean on the engine: it works with OR-Tools made unimportable (only a
+    school whose interventions cannot be planned one interventionist at a time uses CP-SAT)."""
     monkeypatch.setitem(sys.modules, "ortools", None)
     assert_valid(example, baseline_plan(example))
 
@@ -125,3 +126,60 @@ def test_avoid_pair_never_shares_a_session() -> None:
         assert not [s for s in plan.sessions if {"s2", "s3"} <= set(s.students)]
         chess = next(s for s in plan.sessions if s.offering == "chess")
         assert len(chess.students) == 3
+
+
+def test_interventions_are_planned_together_when_one_at_a_time_leaves_a_member_short() -> None:
+    # One small-group room. Planned first (its staff sorts first), group A takes Monday, the first
+    # block its member can come to; s-2 of group B can only come on Monday, so B is left short.
+    # Planned together, A moves to Tuesday and both members get their session.
+    block = {"start": "10:00", "end": "10:45"}
+    data = {
+        "format": "flexblock/v1",
+        "school": {"id": "one-room", "name": "One Room", "timezone": "America/Chicago"},
+        "blocks": [{"id": "mon", "date": "2026-11-30", **block}, {"id": "tue", "date": "2026-12-01", **block}],
+        "spaces": [
+            {"id": "sg", "name": "Small group", "capacity": 4, "features": ["small-group"]},
+            {"id": "hall", "name": "Hall", "capacity": 10},
+        ],
+        "staff": [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}, {"id": "h", "name": "H"}],
+        "offerings": [
+            {
+                "id": "group-a",
+                "title": "A",
+                "kind": "intervention",
+                "staff": ["a"],
+                "capacity": 4,
+                "needs_features": ["small-group"],
+            },
+            {
+                "id": "group-b",
+                "title": "B",
+                "kind": "intervention",
+                "staff": ["b"],
+                "capacity": 4,
+                "needs_features": ["small-group"],
+            },
+            {"id": "study", "title": "Study hall", "kind": "fallback", "staff": ["h"], "capacity": 10, "space": "hall"},
+        ],
+        "students": [
+            {"id": "s-1", "name": "One", "grade": 7, "needs": [{"offering": "group-a", "sessions": 1}]},
+            {
+                "id": "s-2",
+                "name": "Two",
+                "grade": 7,
+                "needs": [{"offering": "group-b", "sessions": 1}],
+                "unavailable": ["tue"],
+            },
+        ],
+    }
+    problem = parse_problem(data)
+    plan = baseline_plan(problem)
+    assert_valid(problem, plan)
+    where = {(a.student, a.block): a.session for a in plan.assignments}
+    assert where[("s-1", "tue")] == "group-a@tue" and where[("s-2", "mon")] == "group-b@mon"
+
+
+def test_the_high_school_fixture_gets_a_valid_baseline() -> None:
+    # Planned one interventionist at a time, four tier-3 students were left short here.
+    problem = load_problem(FIXTURES / "high-school-1500.json")
+    assert_valid(problem, baseline_plan(problem))

@@ -172,3 +172,12 @@ def test_a_warm_timetable_the_model_cannot_place_falls_back_to_the_session_mip()
     assert stages["warm-timetable"]["objective"] is None  # the fixed-rooms LP seated nobody
     assert "session-mip" in stages
     assert not infeasible
+
+
+@pytest.mark.slow
+def test_a_high_school_shaped_unlike_our_generator_s_gets_a_valid_plan() -> None:
+    # Issue #13: 1,500 students, intervention groups that need nearly every small-group room,
+    # study halls for fewer than half of the students. The engine once returned no plan here.
+    problem = load_problem(FIXTURES / "high-school-1500.json")
+    plan = solve(problem, SolveSettings(time_limit=60))
+    assert_valid(problem, plan)

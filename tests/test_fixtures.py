@@ -322,3 +322,27 @@ def test_infeasible_school_is_feasible_without_that_reason(infeasible: Problem) 
     # ... and the same witness idea fails on the real file, for the one reason only.
     problems = witness_violations(infeasible, _relaxed_witness(infeasible, ["mon", "tue", "fri"]))
     assert problems and all("t-ng" in p or "reading-t3" in p for p in problems)
+
+
+# ---- high-school-1500.json ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def high_school() -> Problem:
+    return load_problem(FIXTURES / "high-school-1500.json")
+
+
+def test_high_school_witness_keeps_every_rule(high_school: Problem) -> None:
+    from scheduler.domain.checker import check_plan
+    from scheduler.domain.loading import load_plan
+
+    witness = load_plan(FIXTURES / "high-school-1500.witness.json")
+    assert check_plan(high_school, witness) == []
+
+
+def test_high_school_is_tight_where_the_readme_says(high_school: Problem) -> None:
+    index = ProblemIndex(high_school)
+    small = [s for s in high_school.spaces if "small-group" in s.features]
+    assert len(small) * len(high_school.blocks) - sum(len(s.unavailable) for s in small) == 165
+    halls = sum(o.capacity for o in index.fallback_offerings)
+    assert halls == 680 < len(high_school.students) == 1500

@@ -37,7 +37,6 @@ from itertools import combinations
 from scheduler.domain.index import ProblemIndex
 from scheduler.domain.plan import Plan
 from scheduler.domain.problem import Offering, Problem, Space, Student
-from scheduler.solver.intervention_week import WeekState, plan_interventions
 from scheduler.solver.objective import free_slot_count
 from scheduler.solver.plan_writer import build_plan
 
@@ -344,7 +343,10 @@ class _Baseline:
 
     def plan_interventions_exactly(self) -> bool:
         """Every group's sessions and members' seats at once (``intervention_week``), for a school
-        where planning one interventionist at a time left a member short; False when it finds none."""
+        where planning one interventionist at a time left a member short; False when it finds none.
+        Imported here: the yardstick needs no solver on every other school."""
+        from scheduler.solver.intervention_week import WeekState, plan_interventions
+
         members_of = self.need_members()
         state = WeekState(
             free_spaces=self.table.free_spaces,

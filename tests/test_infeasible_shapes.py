@@ -1,0 +1,54 @@
+"""Every generated infeasible variant, on every shape of school, is explained by the fast pre-checks:
+a conflict filed under the rule the change breaks, naming what the generator changed.
+
+The generator says what it broke (``make_infeasible``'s cause); the pre-checks must find it from
+the data alone, without a solver, each conflict being a proof on its own (``prechecks``).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from scheduler.domain.rules import Rule
+from scheduler.generate import GeneratedSchool, build_school, shape_presets
+from scheduler.generate.infeasible import infeasible_kinds, make_infeasible
+from scheduler.solver.explain.prechecks import run_prechecks
+
+STUDENTS = 150
+# The rule each kind of change breaks: a conflict under any of these names it.
+RULES = {
+    "seats": {Rule.SPACE, Rule.ONE_SESSION_PER_BLOCK, Rule.STAFF},
+    "needs": {Rule.NEEDS_MET, Rule.STAFF},
+    "staff": {Rule.STAFF, Rule.OFFERING_RUNS},
+    "resources": {Rule.RESOURCES, Rule.LOCKS_AND_REQUESTS},  # a locked session over the stock
+    "locks": {Rule.LOCKS_AND_REQUESTS, Rule.SPACE, Rule.STAFF, Rule.OFFERING_RUNS},
+}
+
+
+@cache
+def school(shape: str) -> GeneratedSchool:
+    return build_school(STUDENTS, 2, shape=shape_presets()[shape])
+
+
+def test_every_kind_has_its_rules() -> None:
+    assert set(RULES) == set(infeasible_kinds())
+
+
+@pytest.mark.parametrize("kind", infeasible_kinds())
+@pytest.mark.parametrize("shape", sorted(shape_presets()))
+def test_the_prechecks_name_what_the_generator_broke(shape: str, kind: str) -> None:
+    try:
+        broken = make_infeasible(school(shape), kind)
+    except ValueError as too_small:
+        pytest.skip(f"{shape} at {STUDENTS} students cannot be broken that way: {too_small}")
+    conflicts = run_prechecks(broken.problem)
+    assert conflicts, f"no pre-check explains {broken.cause}"
+    named = {str(value) for value in broken.cause.values() if isinstance(value, str)}
+    matching = [
+        c
+        for c in conflicts
+        if c.kind in RULES[kind] and (not named or any(ref.split("/", 1)[-1] in named for ref in c.entities))
+    ]
+    assert matching, f"{broken.cause}: {[(c.kind, c.message) for c in conflicts]}"

@@ -109,8 +109,7 @@ class Run:
 
     def stage_fits(self) -> bool:
         """Is there time left to build a timetable or placement model and solve it once?"""
-        needed = self.tuning.stage_seconds_per_student * self.students
-        return self.left() - self.finishing_seconds() >= needed
+        return self.left() >= self.tuning.stage_seconds_per_student * self.students
 
     def mip_limits(self, seconds: float) -> MipLimits:
         """With one worker a node count, not the clock, ends a MIP (the same plan on every run);

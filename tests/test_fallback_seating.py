@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from scheduler.domain.loading import parse_problem
-from scheduler.solver.extract import Timetable, seat_fallback
+from scheduler.solver.extract import Timetable, seat_block_exactly, seat_fallback
 from scheduler.solver.instance import Instance, build_instance
 
 
@@ -58,3 +58,23 @@ def test_students_who_avoid_each_other_sit_in_different_halls() -> None:
     for pair in inst.index.avoid_pairs:
         first, second = sorted(pair)
         assert seats[(first, "mon")] != seats[(second, "mon")], pair
+
+
+def test_a_clique_of_students_who_avoid_each_other_gets_one_hall_each() -> None:
+    # Three students who all avoid each other, three halls, one of which only two of them may
+    # join: the exact seating (used when moves and swaps cannot part everyone) finds the one way.
+    students = [{"id": f"s-{n}", "name": f"S{n}", "grade": 7} for n in range(1, 5)]
+    students[0]["avoid"] = ["s-2", "s-3"]
+    students[1]["avoid"] = ["s-3"]
+    students[2]["grade"] = 8
+    inst = _school(
+        [{"id": "hall-a", "seats": 2}, {"id": "hall-b", "seats": 1, "grades": [7]}, {"id": "hall-c", "seats": 1}],
+        students,
+    )
+    halls = [inst.index.offerings[h] for h in ("hall-a", "hall-b", "hall-c")]
+    seats = {"hall-a": 2, "hall-b": 1, "hall-c": 1}
+    pooled = ["s-1", "s-2", "s-3", "s-4"]
+    seated = seat_block_exactly(inst, "mon", halls, pooled, seats, {}, {("s-4", "mon"): "hall-a"})
+    assert len(seated) == 4 and seated[("s-4", "mon")] == "hall-a"
+    assert len({seated[(s, "mon")] for s in ("s-1", "s-2", "s-3")}) == 3
+    assert seated[("s-3", "mon")] != "hall-b"  # grade 8

@@ -16,7 +16,11 @@ class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     preferred_request_missed: int = Field(
-        default=400, ge=0, description="Cost of a preferred teacher request left unmet."
+        default=2000,
+        ge=0,
+        description="Cost of a preferred teacher request left unmet: above what running the requested "
+        "session can cost a class of other students, so a preferred pull goes ahead of choices as the "
+        "spec orders it (at 400, a school with scarce staff left two of eight unmet to save choices).",
     )
     choice_rank_step: int = Field(
         default=10, ge=0, description="Extra cost per rank below first choice (choice N costs (N-1)*step)."

@@ -99,26 +99,81 @@ def seat_fallback(
             for o in sessions
             if o.open_to(index.students[s].grade)
         ]
+        seats = dict(left)
         seated = assign(dict.fromkeys(students, 1), arcs, {o: max(0, n) for o, n in left.items()})
-        for student in students:
-            if student not in seated:
-                raise PlacementError(f"no fallback seat for {student} in block {block}")
-            out[(student, block)] = str(seated[student][0])
-            left[out[(student, block)]] -= 1
-        _part_avoid_pairs(inst, block, sessions, out, left)
+        mine: dict[tuple[str, str], str] = {}
+        try:
+            for student in students:
+                if student not in seated:
+                    raise PlacementError(f"no fallback seat for {student} in block {block}")
+                mine[(student, block)] = str(seated[student][0])
+                left[mine[(student, block)]] -= 1
+            _part_avoid_pairs(inst, block, sessions, out | mine, left, mine)
+        except PlacementError:
+            # Avoid pairs packed too densely for moves and swaps (a student kept apart from
+            # several others): the block's study halls as a small exact model.
+            mine = seat_block_exactly(inst, block, sessions, students, seats, out, previous)
+        out.update(mine)
     return out
 
 
+def seat_block_exactly(
+    inst: Instance,
+    block: str,
+    sessions: list[Offering],
+    students: list[str],
+    seats: Mapping[str, int],
+    locked: Mapping[tuple[str, str], str],
+    previous: Mapping[tuple[str, str], str],
+) -> dict[tuple[str, str], str]:
+    """Every pooled student of the block in a study hall open to their grade, within seats,
+    apart from every student they avoid (locked ones included), previous halls kept where
+    possible: CP-SAT, hundreds of students and a few halls, well under a second."""
+    from ortools.sat.python import cp_model
+
+    index = inst.index
+    model = cp_model.CpModel()
+    sit: dict[tuple[str, str], cp_model.IntVar] = {}
+    for student in students:
+        options = [o.id for o in sessions if o.open_to(index.students[student].grade)]
+        for offering in options:
+            sit[(student, offering)] = model.new_bool_var(f"{student}@{offering}")
+        model.add_exactly_one(sit[(student, o)] for o in options)
+    for offering in (o.id for o in sessions):
+        model.add(sum(var for (_, o), var in sit.items() if o == offering) <= max(0, seats[offering]))
+    for pair in index.avoid_pairs:
+        first, second = sorted(pair)
+        for offering in (o.id for o in sessions):
+            ones = [sit[(s, offering)] for s in (first, second) if (s, offering) in sit]
+            fixed = sum(locked.get((s, block)) == offering for s in (first, second))
+            if len(ones) + fixed > 1:
+                model.add(sum(ones) <= 1 - fixed)
+    model.maximize(sum(var for (s, o), var in sit.items() if previous.get((s, block)) == o))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = 5.0
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise PlacementError(f"no way to seat block {block}'s study-hall students apart from those they avoid")
+    return {(s, block): o for (s, o), var in sit.items() if solver.value(var)}
+
+
 def _part_avoid_pairs(
-    inst: Instance, block: str, sessions: list[Offering], out: dict[tuple[str, str], str], left: dict[str, int]
+    inst: Instance,
+    block: str,
+    sessions: list[Offering],
+    seated: dict[tuple[str, str], str],
+    left: dict[str, int],
+    mine: dict[tuple[str, str], str],
 ) -> None:
     """Move one student of each avoid pair sharing a fallback session elsewhere in the block: to a
-    session with a free seat, else by swapping with a student there (rule 9)."""
-    seating = _FallbackSeating(inst, block, sessions, out, left)
+    session with a free seat, else by swapping with a student there (rule 9). ``seated`` is
+    everyone in the block's halls (locked students too), ``mine`` the pooled ones, updated."""
+    seating = _FallbackSeating(inst, block, sessions, seated, left)
     for first, second in sorted(sorted(p) for p in inst.index.avoid_pairs):
-        here = out.get((first, block))
-        if here is not None and here == out.get((second, block)):
+        here = seated.get((first, block))
+        if here is not None and here == seated.get((second, block)):
             seating.part(first, second, here)
+    mine.update({key: offering for key, offering in seated.items() if key in mine})
 
 
 class _FallbackSeating:

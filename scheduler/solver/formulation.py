@@ -164,9 +164,10 @@ def space(b: ModelBuilder, f: Formulation, inst: Instance) -> None:
         enrolled = [(var, 1.0) for _, var in attendees]
         y = f.vars.runs[key]
         b.row(enrolled + f.vars.seat_terms(key, -1.0), ub=0.0)
-        min_students = inst.offering(key[0]).min_students
-        if min_students > 1:
-            b.row([*enrolled, (y, -float(min_students))], lb=0.0)
+        offering = inst.offering(key[0])
+        # A session without students does not run: with runs.min the model must not count one.
+        if offering.min_students > 1 or offering.runs.min > 0:
+            b.row([*enrolled, (y, -float(offering.min_students))], lb=0.0)
         _link_to_session(b, key, attendees, y, f.link_chunk)
 
 

@@ -55,7 +55,10 @@ def run_highs(
     on_progress: MipProgress | None = None,
     hint: dict[mathopt.Variable, float] | None = None,
     node_limit: int | None = None,
+    solutions: int | None = None,
 ) -> RunResult:
+    """One HiGHS solve; with ``solutions`` it stops after that many improving solutions (HiGHS's
+    ``mip_max_improving_sols``: MathOpt's own solution limit is not passed on to HiGHS)."""
     params = mathopt.SolveParameters(
         time_limit=dt.timedelta(seconds=max(0.5, seconds)),
         random_seed=seed,
@@ -63,6 +66,8 @@ def run_highs(
         lp_algorithm=lp_algorithm,
         node_limit=node_limit,
     )
+    if solutions is not None:
+        params.highs.int_options["mip_max_improving_sols"] = solutions
     model_params = None
     if hint:
         model_params = mathopt.ModelSolveParameters(solution_hints=[mathopt.SolutionHint(variable_values=hint)])

@@ -451,6 +451,18 @@ def placement_start(
 ) -> dict[Key, str] | None:
     """(student, block) -> offering for every available slot (fallback offerings named), keeping
     every hard rule on ``timetable``; None when the greedy steps cannot."""
+    return placement_start_or_why(inst, timetable, guide, passes, tuning=tuning)[0]
+
+
+def placement_start_or_why(
+    inst: Instance,
+    timetable: Timetable,
+    guide: Guide | None = None,
+    passes: int = 1,
+    *,
+    tuning: EngineTuning = DEFAULT_TUNING,
+) -> tuple[dict[Key, str] | None, str]:
+    """``placement_start``, with why it failed in words ("" when it did not)."""
     builder = _Builder(inst, timetable, guide or Guide(), tuning.move_candidates)
     try:
         builder.locks()
@@ -466,5 +478,5 @@ def placement_start(
         builder.runs_min()
     except StartFailed as failed:
         _log.debug("no placement start: %s", failed)
-        return None
-    return dict(builder.seating.placed)
+        return None, str(failed)
+    return dict(builder.seating.placed), ""

@@ -24,7 +24,7 @@ from scheduler.solver.placement import (
 )
 from scheduler.solver.plan_writer import build_plan
 from scheduler.solver.run import Run
-from scheduler.solver.start import placement_start
+from scheduler.solver.start import placement_start_or_why
 
 Rooms = dict[tuple[str, str], str]
 
@@ -64,7 +64,9 @@ def placed_plan(run: Run, timetable: Timetable, share: float = 1.0) -> Plan | No
     deadline = time.monotonic() + max(1.0, (run.left() - run.finishing_seconds()) * share)
     try:
         rooms = assign_rooms(run.inst, timetable)
-    except PlacementError:
+    except PlacementError as error:
+        tracker.enter("placement")
+        tracker.done(reason=f"the timetable needs more rooms than are free: {error}")
         return None
     tracker.enter("placement-model")
     form = placement_model(run.inst, timetable, tuning=run.tuning)
@@ -77,7 +79,11 @@ def placed_plan(run: Run, timetable: Timetable, share: float = 1.0) -> Plan | No
     tracker.enter("placement")
     make_integer(form)
     result = _placement_mip(run, timetable, form, start, suggested, relaxed, share)
-    tracker.done(objective=None if result is None else result.objective, bound=None if result is None else result.bound)
+    tracker.done(
+        objective=None if result is None else result.objective,
+        bound=None if result is None else result.bound,
+        reason=_mip_failure(result) if start is None else None,
+    )
     plans = [start]
     if result is not None and result.feasible:
         try:
@@ -89,6 +95,17 @@ def placed_plan(run: Run, timetable: Timetable, share: float = 1.0) -> Plan | No
             pass
     found = [p for p in plans if p is not None]
     return min(found, key=lambda p: p.objective or 0.0) if found else None
+
+
+def _mip_failure(result: RunResult | None) -> str | None:
+    """Why the exact placement gave no plan, in words; None when it gave one."""
+    if result is None:
+        return "no time was left for the exact placement"
+    if result.infeasible:
+        return "the exact placement proved that this timetable cannot seat every student"
+    if not result.feasible:
+        return "the exact placement found no way to seat every student in its time"
+    return None
 
 
 def _placement_mip(
@@ -127,20 +144,21 @@ def start_plan(
     start cannot seat everyone."""
     run.tracker.enter("placement-start")
     if guide is not None:
-        placed = placement_start(run.inst, timetable, guide, passes=0, tuning=run.tuning)
+        placed, why = placement_start_or_why(run.inst, timetable, guide, passes=0, tuning=run.tuning)
     else:
         # With one worker the plan may not hang on the clock: the pass is always made.
         roomy = run.one_worker or deadline - time.monotonic() > 2 * mip_overhead_seconds(run)
         # A guide from single students is the exact model's own picture: followed, not re-seated.
         exact = timetable.guide is not None and timetable.guide.over_quota >= run.tuning.lp_over_quota
         passes = 1 if roomy and not exact else 0
-        placed = placement_start(run.inst, timetable, timetable.guide, passes=passes, tuning=run.tuning)
+        placed, why = placement_start_or_why(run.inst, timetable, timetable.guide, passes=passes, tuning=run.tuning)
     plan = None
     if placed is not None:
         plan = build_plan(run.inst.index, placed, rooms, status="feasible")
         if check_plan(run.inst.problem, plan):
-            plan = None  # a bug in the start: never hand it on
-    run.tracker.done(objective=None if plan is None else plan.objective)
+            plan, why = None, "the start broke a hard rule (a bug; the plan was not used)"
+    reason = None if plan is not None else f"the quick start could not seat everyone: {why}"
+    run.tracker.done(objective=None if plan is None else plan.objective, reason=reason)
     if plan is None or placed is None:
         return None, {}
     run.tracker.found(plan.objective)

@@ -27,15 +27,17 @@ def warm_start(run: Run, exact: Formulation | None = None) -> tuple[Plan, bool]:
     tracker = run.tracker
     tracker.enter("warm-start")
     warm = baseline_plan(run.problem, seed=run.settings.seed)
-    valid = warm.status == "feasible" and not check_plan(run.problem, warm)
+    broken = check_plan(run.problem, warm)
+    valid = warm.status == "feasible" and not broken
     if valid:
         tracker.found(warm.objective)
-    tracker.done(objective=warm.objective, status=warm.status, reason=None if valid else _shortfall(warm))
+    reason = None if valid else _shortfall(warm, [v.message for v in broken])
+    tracker.done(objective=warm.objective, status=warm.status, reason=reason)
     if valid:
         return warm, False
     tracker.enter("feasibility")
     seconds = max(1.0, run.left() * run.tuning.feasibility_share)
-    found = find_feasible_plan(run.inst, seconds=seconds, seed=run.settings.seed, exact=exact)
+    found = find_feasible_plan(run.inst, seconds=seconds, seed=run.settings.seed, exact=exact, near=warm)
     tracker.done(objective=None if found.plan is None else found.plan.objective, reason=found.reason)
     if found.plan is None:
         return warm, found.infeasible
@@ -57,9 +59,9 @@ def _repaired_previous(run: Run, exact: Formulation | None) -> Plan | None:
     return plan
 
 
-def _shortfall(warm: Plan) -> str:
+def _shortfall(warm: Plan, broken: list[str]) -> str:
     """The greedy's first broken rule, in words, for the stage report."""
-    shortfalls = (warm.engine or {}).get("shortfalls") or ["a hard rule it could not keep"]
+    shortfalls = (warm.engine or {}).get("shortfalls") or broken or ["a hard rule it could not keep"]
     assert isinstance(shortfalls, list)
     more = f" (and {len(shortfalls) - 1} more)" if len(shortfalls) > 1 else ""
     return f"the first-come-first-served plan breaks a hard rule: {shortfalls[0]}{more}"

@@ -32,6 +32,13 @@ def school(shape: str) -> GeneratedSchool:
     return build_school(STUDENTS, 2, shape=shape_presets()[shape])
 
 
+@pytest.mark.parametrize("shape", sorted(shape_presets()))
+def test_the_prechecks_find_nothing_on_the_feasible_school(shape: str) -> None:
+    # The engine runs them first and stops at the first conflict: a false alarm would make a
+    # feasible school "infeasible".
+    assert run_prechecks(school(shape).problem) == []
+
+
 def test_every_kind_has_its_rules() -> None:
     assert set(RULES) == set(infeasible_kinds())
 
@@ -52,3 +59,16 @@ def test_the_prechecks_name_what_the_generator_broke(shape: str, kind: str) -> N
         if c.kind in RULES[kind] and (not named or any(ref.split("/", 1)[-1] in named for ref in c.entities))
     ]
     assert matching, f"{broken.cause}: {[(c.kind, c.message) for c in conflicts]}"
+
+
+@pytest.mark.parametrize("kind", infeasible_kinds())
+def test_the_engine_says_infeasible_at_once_with_the_reason(kind: str) -> None:
+    from scheduler.solver.engine import solve
+    from scheduler.solver.settings import SolveSettings
+
+    broken = make_infeasible(school("hs-tight"), kind)
+    plan = solve(broken.problem, SolveSettings(time_limit=30))
+    assert plan.status == "infeasible" and plan.conflicts
+    assert {c.kind for c in plan.conflicts} & {str(rule) for rule in RULES[kind]}
+    stages = [s["stage"] for s in plan.engine["stages"]]  # type: ignore[index, union-attr]
+    assert stages == ["prechecks"]  # no model was built: the proof came first

@@ -1,5 +1,7 @@
 """solve(problem) -> plan: the stages in order; each is a module of ``solver.stages``.
 
+0. Pre-checks (``stages.prechecks``): fast bounds that each alone prove the week impossible
+   (seats per block, staff, resources, needs, locks); an infeasible school is explained at once.
 1. Bound (``stages.bound``, second core): the LP relaxation of the whole week (``bound``) on PDLP,
    its last dual iterate turned into a proven Lagrangian bound (``dual_bound``). Students are
    merged into small groups on very big schools; merging is a relaxation, so the bound stays
@@ -40,6 +42,7 @@ from scheduler.solver.stages.bound import collect_bound, start_bound
 from scheduler.solver.stages.finish import explain, finish, valid_plans
 from scheduler.solver.stages.placement import best_placed_plan
 from scheduler.solver.stages.polish import polished_plan
+from scheduler.solver.stages.prechecks import proven_infeasible
 from scheduler.solver.stages.timetable_search import timetables
 from scheduler.solver.stages.warm_start import warm_start
 
@@ -49,6 +52,9 @@ __all__ = ["Progress", "ProgressCallback", "SolveSettings", "solve"]
 def solve(problem: Problem, settings: SolveSettings | None = None, on_progress: ProgressCallback | None = None) -> Plan:
     """The best plan found within ``settings.time_limit`` seconds, with a proven bound and gap."""
     run = Run(problem, settings or SolveSettings(), on_progress)
+    impossible = proven_infeasible(run)
+    if impossible is not None:
+        return impossible
     job, exact = start_bound(run)
     warm, infeasible = warm_start(run, exact)
     if infeasible:

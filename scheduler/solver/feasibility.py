@@ -40,10 +40,17 @@ class FeasibilityResult:
     plan: Plan | None
     infeasible: bool
     reason: str
+    timed_out: bool = False  # ended by the clock, not by a solution, a proof or its node limit
 
 
 def find_feasible_plan(
-    inst: Instance, *, seconds: float, seed: int, exact: Formulation | None = None, near: Plan | None = None
+    inst: Instance,
+    *,
+    seconds: float,
+    seed: int,
+    exact: Formulation | None = None,
+    near: Plan | None = None,
+    node_limit: int | None = None,
 ) -> FeasibilityResult:
     """A plan keeping every hard rule within ``seconds``, as close to ``near`` (the greedy's plan,
     which broke a rule) as the solver's first solution comes; ``exact`` is the exact week model
@@ -52,13 +59,14 @@ def find_feasible_plan(
     with integer_model(form, objective=False):
         for var in _agreeing(inst, form, near):
             form.model.objective.set_linear_coefficient(var, -1.0)
-        result = run_highs(form.model, seconds=seconds, seed=seed, solutions=1)
+        result = run_highs(form.model, seconds=seconds, seed=seed, solutions=1, node_limit=node_limit)
     if result.infeasible:
         return FeasibilityResult(None, True, "the exact model of the hard rules has no solution")
     if not result.feasible:
-        return FeasibilityResult(None, False, f"no plan keeping every hard rule found in {seconds:.0f} s")
+        why = f"no plan keeping every hard rule found in {seconds:.0f} s"
+        return FeasibilityResult(None, False, why, result.timed_out)
     plan, reason = plan_from_exact_solution(inst, form, result.values)
-    return FeasibilityResult(plan, False, reason)
+    return FeasibilityResult(plan, False, reason, result.timed_out)
 
 
 def _agreeing(inst: Instance, form: Formulation, near: Plan | None) -> list[mathopt.Variable]:

@@ -40,6 +40,7 @@ class RepairResult:
     plan: Plan | None
     reason: str
     level: str | None = None  # how much was freed: one of ``LEVELS``
+    timed_out: bool = False  # a solve ended on the clock, not on its answer or node limit
 
 
 # How much of the previous plan each attempt frees, least first: only the displaced students;
@@ -113,7 +114,9 @@ def _restrict(inst: Instance, form: Formulation, change: _Change, level: str) ->
     return changed
 
 
-def repair_previous(inst: Instance, *, seconds: float, seed: int, exact: Formulation | None = None) -> RepairResult:
+def repair_previous(
+    inst: Instance, *, seconds: float, seed: int, exact: Formulation | None = None, node_limit: int | None = None
+) -> RepairResult:
     """The previous plan with only what the change forces re-seated; see the module docstring.
     ``exact`` is the exact week model when the caller has one (it is left as it was)."""
     if not inst.problem.previous:
@@ -122,18 +125,21 @@ def repair_previous(inst: Instance, *, seconds: float, seed: int, exact: Formula
     form = exact or build_formulation(inst, make_units(inst, 1))
     change = _change(inst, form)
     reason = "nothing tried"
+    timed_out = False
     with integer_model(form):
         for level in LEVELS if change.blocks else LEVELS[:1]:
             changed = _restrict(inst, form, change, level)
-            result = run_highs(form.model, seconds=deadline - time.monotonic(), seed=seed, relative_gap=1e-3)
+            seconds_left = deadline - time.monotonic()
+            result = run_highs(form.model, seconds=seconds_left, seed=seed, relative_gap=1e-3, node_limit=node_limit)
+            timed_out |= result.timed_out
             for var, lb, ub in reversed(changed):
                 var.lower_bound, var.upper_bound = lb, ub
             if result.feasible:
                 plan, reason = plan_from_exact_solution(inst, form, result.values)
                 if plan is not None:
-                    return RepairResult(plan, "repaired", level)
+                    return RepairResult(plan, "repaired", level, timed_out)
             else:
                 reason = "no room for the displaced students" if result.infeasible else "out of time"
             if time.monotonic() >= deadline:
                 break
-    return RepairResult(None, reason)
+    return RepairResult(None, reason, None, timed_out)

@@ -37,7 +37,16 @@ def warm_start(run: Run, exact: Formulation | None = None) -> tuple[Plan, bool]:
         return warm, False
     tracker.enter("feasibility")
     seconds = max(1.0, run.left() * run.tuning.feasibility_share)
-    found = find_feasible_plan(run.inst, seconds=seconds, seed=run.settings.seed, exact=exact, near=warm)
+    limits = run.mip_limits(seconds)
+    found = find_feasible_plan(
+        run.inst,
+        seed=run.settings.seed,
+        exact=exact,
+        near=warm,
+        seconds=limits["seconds"],
+        node_limit=limits["node_limit"],
+    )
+    tracker.clock_cut |= run.one_worker and found.timed_out
     tracker.done(objective=None if found.plan is None else found.plan.objective, reason=found.reason)
     if found.plan is None:
         return warm, found.infeasible
@@ -51,7 +60,11 @@ def _repaired_previous(run: Run, exact: Formulation | None) -> Plan | None:
     tracker = run.tracker
     tracker.enter("repair")
     seconds = max(1.0, run.left() * run.tuning.repair_share)
-    found = repair_previous(run.inst, seconds=seconds, seed=run.settings.seed, exact=exact)
+    limits = run.mip_limits(seconds)
+    found = repair_previous(
+        run.inst, seed=run.settings.seed, exact=exact, seconds=limits["seconds"], node_limit=limits["node_limit"]
+    )
+    tracker.clock_cut |= run.one_worker and found.timed_out
     plan = found.plan
     tracker.done(objective=None if plan is None else plan.objective, reason=found.reason, level=found.level)
     if plan is not None:

@@ -165,7 +165,7 @@ def test_a_warm_timetable_the_model_cannot_place_falls_back_to_the_session_mip()
     unknown_rooms = [s.model_copy(update={"space": "nowhere"}) for s in warm.sessions]
     nowhere = warm.model_copy(update={"sessions": unknown_rooms})
     try:
-        _, _, infeasible = search_timetable(run, nowhere, job, bound_form)
+        _, infeasible = search_timetable(run, nowhere, job, bound_form)
     finally:
         job.stop()
     stages = {s["stage"]: s for s in run.tracker.stages}

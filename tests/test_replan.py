@@ -78,3 +78,33 @@ def test_previous_changes_give_each_moved_placement_its_reason() -> None:
     assert report.reasons == {"student away": 1}
     assert report.kept == len(kept) - 1 and report.unaffected_kept == 1.0
     assert previous_changes(problem, first) is None
+
+
+def test_a_greedy_plan_that_leaves_students_without_a_seat_is_repaired_where_it_broke() -> None:
+    # Study halls for 40% of the students: first come first served leaves late students with no
+    # seat in the last block. The warm start repairs those blocks and pins the rest.
+    from scheduler.generate import shape_presets
+    from scheduler.solver.baseline import baseline_plan
+    from scheduler.solver.run import Run
+    from scheduler.solver.stages.bound import start_bound
+    from scheduler.solver.stages.warm_start import warm_start
+
+    problem = generate_school(200, seed=0, shape=shape_presets()["ms-tight"])
+    greedy = baseline_plan(problem)
+    assert greedy.status == "unknown" and check_plan(problem, greedy)
+    run = Run(problem, SolveSettings(time_limit=20))
+    job, exact = start_bound(run)
+    try:
+        warm, infeasible = warm_start(run, exact)
+    finally:
+        job.stop()
+    _assert_valid(problem, warm)
+    assert not infeasible
+    stages = {s["stage"]: s for s in run.tracker.stages}
+    assert stages["greedy-repair"]["reason"] == "repaired"
+    # Only the blocks where the greedy broke a rule (or placed a student where the model cannot)
+    # changed; every other placement is pinned.
+    touched = set(stages["greedy-repair"]["blocks"])  # type: ignore[arg-type]
+    assert "thu" in touched and len(touched) <= 2
+    elsewhere = {(a.student, a.block, a.session) for a in greedy.assignments if a.block not in touched}
+    assert elsewhere <= {(a.student, a.block, a.session) for a in warm.assignments}

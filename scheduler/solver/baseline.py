@@ -17,8 +17,10 @@ What schools do now, step by step, with no optimization:
    session that still has a seat, that they have not attended yet, that no avoided classmate is in and
    whose per-student equipment is still on the shelf. Everyone left over goes to the roomiest study
    hall they may join.
-5. Sessions below ``min_students`` are topped up from students who ranked them above where they sit,
-   and cancelled otherwise; their students re-pick in that block or go to a study hall.
+5. Offerings that must run (``runs.min``) keep their fullest sessions, topped up to ``min_students``
+   from students who listed them, wherever they sit. Other sessions below ``min_students`` are
+   topped up from students who ranked them above where they sit, and cancelled otherwise; their
+   students re-pick in that block or go to a study hall.
 
 Apart from that intervention week it calls no solver. Hard rules that this greedy cannot keep (a
 very tight school) are listed in the plan's ``engine.shortfalls`` and the status is then "unknown"
@@ -165,6 +167,7 @@ class _Baseline:
         self.hard: set[tuple[str, str]] = set()  # lock, need or required request: session cannot be cancelled
         self.shortfalls: list[str] = []
         self.needs_short = False  # a member could not get their needed sessions
+        self.required: set[tuple[str, str]] = set()  # sessions kept for runs.min: never cancelled
         self.seed = seed
         self.order = [s.id for s in index.problem.students]
         random.Random(seed).shuffle(self.order)
@@ -421,6 +424,8 @@ class _Baseline:
         demand = self.choice_demand()
         offerings = [o for o in self.index.problem.offerings if o.kind == "choice"]
         offerings.sort(key=lambda o: (-demand.get(o.id, 0.0), o.id))
+        # Sessions the school must run come first, before demand takes the free rooms and staff.
+        self.round_robin([o for o in offerings if o.runs.min], {o.id: o.runs.min for o in offerings})
         self.round_robin(offerings, {o.id: self.wanted_runs(o, demand.get(o.id, 0.0)) for o in offerings})
 
     def round_robin(self, offerings: list[Offering], wanted: dict[str, int]) -> None:
@@ -470,13 +475,14 @@ class _Baseline:
             return True
         return student.choices.index(session.offering.id) < student.choices.index(current)
 
-    def top_up(self, session: _Session) -> None:
-        """Fill a small session from students, in sign-up order, who ranked it above where they sit."""
+    def top_up(self, session: _Session, *, any_rank: bool = False) -> None:
+        """Fill a small session from students, in sign-up order, who ranked it above where they sit
+        (with ``any_rank``, who ranked it at all: a session the school must run)."""
         for student_id in self.choosers[session.offering.id]:
             if len(session.students) >= session.offering.min_students:
                 return
             student = self.index.students[student_id]
-            if not self.better_here(student, session):
+            if not (self.movable_here(student, session) if any_rank else self.better_here(student, session)):
                 continue
             previous = self.placed[student.id][session.block]
             self.leave(student, session.block)
@@ -484,6 +490,32 @@ class _Baseline:
                 self.join(student, session.offering.id, session.block)
             else:
                 self.join(student, previous, session.block)
+
+    def movable_here(self, student: Student, session: _Session) -> bool:
+        """May the student be moved into this session they listed, from wherever they sit now?"""
+        current = self.placed[student.id].get(session.block)
+        if current is None or current == session.offering.id or (student.id, session.block) in self.pinned:
+            return False
+        return session.offering.id in student.choices
+
+    def keep_required_runs(self) -> None:
+        """Offerings that must run (``runs.min``): their fullest sessions are topped up to
+        ``min_students`` from students who listed them, wherever they sit now, as a school assigns
+        members to a club it promised to run; those sessions are then never cancelled."""
+        for offering in self.index.problem.offerings:
+            if offering.runs.min == 0:
+                continue
+            sessions = [s for s in self.table.sessions.values() if s.offering.id == offering.id and not s.closed]
+            sessions.sort(key=lambda s: (-len(s.students), s.block))
+            running = 0
+            for session in sessions:
+                if running >= offering.runs.min:
+                    break
+                if len(session.students) < offering.min_students:
+                    self.top_up(session, any_rank=True)
+                if len(session.students) >= offering.min_students:
+                    running += 1
+                    self.required.add(session.key)
 
     def cancel(self, session: _Session) -> None:
         leaving = [self.index.students[s] for s in session.students]
@@ -511,7 +543,7 @@ class _Baseline:
                 self.top_up(session)
                 if len(session.students) >= session.offering.min_students:
                     continue
-                if any((s, session.block) in self.hard for s in session.students):
+                if session.key in self.required or any((s, session.block) in self.hard for s in session.students):
                     continue
                 self.cancel(session)
                 changed = True
@@ -532,6 +564,7 @@ class _Baseline:
         for student in students:
             for block in self.free_blocks(student):
                 self.seat_anywhere(student, block)
+        self.keep_required_runs()
         self.settle_small_sessions()
 
     # ---- result ------------------------------------------------------------------------------

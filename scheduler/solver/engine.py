@@ -22,6 +22,8 @@
    search's picture on small ones; the start is the MIP's incumbent and a candidate plan, so a
    MIP cut short by the clock returns at least the start, never the warm start; a start within
    0.5% of the LP is kept without the MIP.
+   Above ``polish_up_to`` students, when it leaves time, the search goes on and places again
+   (``stages.more_search``).
 5. Polish (``stages.polish``): on small schools the time the placement leaves polishes that plan
    on the exact model (``polish``).
 6. Finish (``stages.finish``): the better of that plan and the warm start is returned, with the
@@ -34,12 +36,15 @@ thresholds and time shares are ``settings.tuning`` (``tuning.EngineTuning``).
 
 from __future__ import annotations
 
+import time
+
 from scheduler.domain.plan import Plan
 from scheduler.domain.problem import Problem
 from scheduler.solver.run import ProgressCallback, Run
 from scheduler.solver.settings import Progress, SolveSettings
 from scheduler.solver.stages.bound import collect_bound, start_bound
 from scheduler.solver.stages.finish import explain, finish, valid_plans
+from scheduler.solver.stages.more_search import search_and_place_again
 from scheduler.solver.stages.placement import best_placed_plan
 from scheduler.solver.stages.polish import polished_plan
 from scheduler.solver.stages.prechecks import proven_infeasible
@@ -60,11 +65,13 @@ def solve(problem: Problem, settings: SolveSettings | None = None, on_progress: 
     if infeasible:
         job.stop()
         return explain(run)
-    chosen, infeasible = timetables(run, warm, job, exact)
+    chosen, infeasible, search = timetables(run, warm, job, exact)
     if infeasible or (job.poll() and job.infeasible):
         job.stop()
         return explain(run)
+    placing = time.monotonic()
     plan = best_placed_plan(run, chosen, warm)
+    plan = search_and_place_again(run, search, plan, job, time.monotonic() - placing)
     polished = polished_plan(run, plan, job)
     collect_bound(run, job, polished or plan)
     if job.infeasible:

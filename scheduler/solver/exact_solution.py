@@ -52,9 +52,14 @@ def integer_model(form: Formulation, *, objective: bool = True) -> Iterator[Form
 
 
 def plan_from_exact_solution(
-    inst: Instance, form: Formulation, values: Mapping[mathopt.Variable, float]
+    inst: Instance,
+    form: Formulation,
+    values: Mapping[mathopt.Variable, float],
+    prefer: Mapping[tuple[str, str], str] | None = None,
 ) -> tuple[Plan | None, str]:
-    """The plan of an integer solution, or None and why it could not be written as a valid one."""
+    """The plan of an integer solution, or None and why it could not be written as a valid one;
+    pooled students keep the study hall ``prefer`` names ((student, block) -> hall) where they can
+    (by default the previous plan's)."""
     timetable = timetable_from_values(inst, form.vars, values, per_student=True)
     pooled: dict[str, list[str]] = defaultdict(list)
     for (student, block), offering in timetable.suggested.items():
@@ -62,7 +67,7 @@ def plan_from_exact_solution(
             pooled[block].append(student)
     try:
         placements = {key: o for key, o in timetable.suggested.items() if o != FALLBACK}
-        placements.update(seat_fallback(inst, timetable, pooled))
+        placements.update(seat_fallback(inst, timetable, pooled, prefer))
         rooms = assign_rooms(inst, timetable)
     except PlacementError as error:
         return None, f"the solution could not be seated: {error}"

@@ -71,17 +71,19 @@ def seat_fallback(
     inst: Instance,
     timetable: Timetable,
     pooled: Mapping[str, list[str]],
+    prefer: Mapping[tuple[str, str], str] | None = None,
 ) -> dict[tuple[str, str], str]:
     """Place each block's pooled students (block -> students) into running fallback sessions.
 
-    One min-cost flow per block (grades and seats exact; a student's previous fallback session is
-    free, any other costs one), then avoid pairs that share a session are parted by moving one of
-    them to another session with a seat, or by swapping with a student there. A greedy that seated
+    One min-cost flow per block (grades and seats exact; a student's previous fallback session, or
+    the one ``prefer`` names, is free, any other costs one), then avoid pairs that share a session
+    are parted by moving one of them to another session with a seat, or by swapping with a student
+    there. A greedy that seated
     students one by one in the roomiest session could leave a later student of a narrower grade
     with no seat although the block had one for everyone (a re-plan of 600 students).
     """
     index = inst.index
-    previous = {(p.student, p.block): p.offering for p in inst.problem.previous}
+    previous = prefer if prefer is not None else {(p.student, p.block): p.offering for p in inst.problem.previous}
     out: dict[tuple[str, str], str] = {}
     for block in index.block_ids:
         sessions: list[Offering] = [o for o in index.fallback_offerings if (o.id, block) in timetable.sessions]

@@ -66,6 +66,9 @@ class EngineTuning:
     late_stop_seconds_per_student: float = 0.002
     """... and for HiGHS to notice its time limit (it does not interrupt a long LP solve)."""
 
+    place_again_margin: float = 1.5
+    """Above ``polish_up_to`` students, when the placement left time, the search goes on until this
+    many times the placement's measured duration is left, then the new timetable is placed."""
     stage_seconds_per_student: float = 0.003
     """Seconds per student a timetable search or a placement needs at least to be worth starting
     (building its model and a first solve: 600 students, about 2 s; 2,000 students, 3-5 s to

@@ -6,8 +6,8 @@ the bound process has left its core."""
 
 from __future__ import annotations
 
-import math
 import time
+from dataclasses import dataclass
 
 from ortools.math_opt.python import mathopt
 
@@ -24,24 +24,50 @@ from scheduler.solver.timetable import timetable_from_values, timetable_of_plan
 from scheduler.solver.units import make_units
 
 
-def timetables(run: Run, warm: Plan, job: BoundJob, bound_form: Formulation | None) -> tuple[list[Timetable], bool]:
-    """Timetables to place students on, most promising first, and whether the data was proven
-    infeasible. The warm start's own sessions are always among them: re-placing its students
-    exactly never does worse than the warm start, and on schools too big for the session MIP
-    within the limit it is the better timetable."""
+@dataclass
+class Search:
+    """The timetable search's model and incumbent, kept so that the search can go on when the
+    placement leaves time (``more``)."""
+
+    form: Formulation
+    group: int
+    values: dict[mathopt.Variable, float]
+    objective: float
+
+    def timetable(self, run: Run) -> Timetable:
+        return timetable_from_values(
+            run.inst, self.form.vars, self.values, per_student=self.group == 1, units=self.form.units, tuning=run.tuning
+        )
+
+    def more(self, run: Run, job: BoundJob, deadline: float) -> bool:
+        """Search on from the incumbent until ``deadline``; whether it found a cheaper timetable."""
+        before = self.objective
+        self.values, self.objective = _search(run, self.form, self.group, self.values, self.objective, job, deadline)
+        return self.objective < before - 1e-6
+
+
+def timetables(
+    run: Run, warm: Plan, job: BoundJob, bound_form: Formulation | None
+) -> tuple[list[Timetable], bool, Search | None]:
+    """Timetables to place students on, most promising first, whether the data was proven
+    infeasible, and the search that found them (to go on with when there is time). The warm
+    start's own sessions are always among them: re-placing its students exactly never does worse
+    than the warm start, and on schools too big for the session MIP within the limit it is the
+    better timetable."""
     own = timetable_of_plan(run.inst, warm) if warm.sessions else None
     if not run.stage_fits():
         run.tracker.enter("timetable")
         run.tracker.done(reason="skipped: too little time left to build and solve the timetable model")
-        return [t for t in (own,) if t is not None], False
-    found, objective, infeasible = search_timetable(run, warm, job, bound_form)
-    if found is None:
-        return [t for t in (own,) if t is not None], infeasible
+        return [t for t in (own,) if t is not None], False, None
+    search, infeasible = search_timetable(run, warm, job, bound_form)
+    if search is None:
+        return [t for t in (own,) if t is not None], infeasible, None
+    found = search.timetable(run)
     # The merged model's cost is a relaxation of the exact one: when it is no better than the warm
     # start's exact cost, the warm start's timetable goes first.
-    if own is not None and warm.objective is not None and objective >= warm.objective:
-        return [own, found], False
-    return [t for t in (found, own) if t is not None], False
+    if own is not None and warm.objective is not None and search.objective >= warm.objective:
+        return [own, found], False, search
+    return [t for t in (found, own) if t is not None], False, search
 
 
 def warm_rooms(run: Run, form: Formulation, warm: Plan) -> dict[mathopt.Variable, float] | None:
@@ -52,11 +78,10 @@ def warm_rooms(run: Run, form: Formulation, warm: Plan) -> dict[mathopt.Variable
     return {var: float(running.get((o, b)) == c) for (o, b, c), var in form.vars.z.items()}
 
 
-def search_timetable(
-    run: Run, warm: Plan, job: BoundJob, bound_form: Formulation | None
-) -> tuple[Timetable | None, float, bool]:
+def search_timetable(run: Run, warm: Plan, job: BoundJob, bound_form: Formulation | None) -> tuple[Search | None, bool]:
     """The first timetable (the warm start's, or the session MIP's on small schools) and LNS on
-    (possibly merged) students: (timetable, its model cost, proven infeasible)."""
+    (possibly merged) students until the placement's reserve: the search, and whether the week
+    was proven infeasible."""
     form, group = _timetable_model(run, bound_form)
     result, rooms_fixed = _first_timetable(run, form, warm)
     # Valid for the whole week when it is a relaxation of it: one unit per student (merged units
@@ -68,16 +93,24 @@ def search_timetable(
     if not rooms_fixed:
         run.tracker.done(objective=result.objective, bound=result.bound)
     if not result.feasible:
-        return None, math.inf, result.infeasible
-    values, objective = result.values, result.objective or 0.0
+        return None, result.infeasible
+    search = Search(form, group, result.values, result.objective or 0.0)
     gap = relative_gap(result.objective or 0.0, result.bound)
     proven = relaxation and gap is not None and gap <= 1e-3
     if not proven:
-        values, objective = _improve(run, form, group, values, objective, job)
-    timetable = timetable_from_values(
-        run.inst, form.vars, values, per_student=group == 1, units=form.units, tuning=run.tuning
+        deadline = run.deadline - placement_reserve(run) - run.tuning.safety_seconds
+        search.values, search.objective = _search(run, form, group, search.values, search.objective, job, deadline)
+    return search, False
+
+
+def placement_reserve(run: Run) -> float:
+    """Seconds kept at the end for the exact student placement."""
+    tuning = run.tuning
+    return max(
+        run.settings.time_limit * tuning.placement_share,
+        run.students * tuning.placement_seconds_per_student,
+        tuning.placement_min_seconds,
     )
-    return timetable, objective, False
 
 
 def _timetable_model(run: Run, bound_form: Formulation | None) -> tuple[Formulation, int]:
@@ -131,29 +164,28 @@ def place_on_fixed_rooms(run: Run, form: Formulation, hint: dict[mathopt.Variabl
             var.lower_bound, var.upper_bound = 0.0, 1.0
 
 
-def _improve(
-    run: Run, form: Formulation, group: int, values: dict[mathopt.Variable, float], objective: float, job: BoundJob
+def _search(
+    run: Run,
+    form: Formulation,
+    group: int,
+    values: dict[mathopt.Variable, float],
+    objective: float,
+    job: BoundJob,
+    deadline: float,
 ) -> tuple[dict[mathopt.Variable, float], float]:
-    """LNS (``solver.lns``) from the first timetable until the placement's reserve, when there is
-    a second for it."""
+    """LNS (``solver.lns``) from the incumbent until ``deadline``, when there is a second for it."""
     tuning, settings, tracker = run.tuning, run.settings, run.tracker
-    reserve = max(
-        settings.time_limit * tuning.placement_share,
-        run.students * tuning.placement_seconds_per_student,
-        tuning.placement_min_seconds,
-    )
-    lns_deadline = run.deadline - reserve - tuning.safety_seconds
-    if time.monotonic() + 1.0 >= lns_deadline:
+    if time.monotonic() + 1.0 >= deadline:
         return values, objective
     tracker.enter("lns")
     # Planned from the limit alone (one worker: the same rounds on every run).
-    planned = run.planned_rounds(settings.time_limit - reserve - tuning.safety_seconds - run.round_seconds())
+    planned = run.planned_rounds(deadline - tracker.start - run.round_seconds())
     values, objective, rounds = lns.improve(
         run.inst,
         form,
         dict(values),
         objective,
-        deadline=lns_deadline,
+        deadline=deadline,
         seed=settings.seed,
         replace=group == 1,  # merged units: the re-placing LP outlasts a round (2,000: 4 s)
         **run.search_work(planned, spare_core=job.poll),

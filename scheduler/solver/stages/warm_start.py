@@ -2,19 +2,20 @@
 
 In order: the previous plan repaired when the week has one (``repair``: only what the change
 forces is re-seated); else the first-come-first-served plan (``baseline``), well under a second;
-else, when that greedy breaks a hard rule (a tight school: intervention groups that need nearly
-every small-group room), the feasibility stage (``feasibility``: the exact model of the hard
-rules with no objective), which also proves a school infeasible when it is.
+else, when that greedy breaks a hard rule (tight study halls leave a late student no seat), the
+greedy's plan repaired in the blocks where it broke one (``repair.repair_plan``); else the
+feasibility stage (``feasibility``: the exact model of the hard rules, steered to the greedy's
+plan), which also proves a school infeasible when it is.
 """
 
 from __future__ import annotations
 
-from scheduler.domain.checker import check_plan
+from scheduler.domain.checker import Violation, check_plan
 from scheduler.domain.plan import Plan
 from scheduler.solver.baseline import baseline_plan
 from scheduler.solver.feasibility import find_feasible_plan
 from scheduler.solver.formulation import Formulation
-from scheduler.solver.repair import repair_previous
+from scheduler.solver.repair import plan_placements, repair_plan, repair_previous
 from scheduler.solver.run import Run
 
 
@@ -35,6 +36,9 @@ def warm_start(run: Run, exact: Formulation | None = None) -> tuple[Plan, bool]:
     tracker.done(objective=warm.objective, status=warm.status, reason=reason)
     if valid:
         return warm, False
+    repaired = _repaired_greedy(run, exact, warm, broken)
+    if repaired is not None:
+        return repaired, False
     tracker.enter("feasibility")
     seconds = max(1.0, run.left() * run.tuning.feasibility_share)
     limits = run.mip_limits(seconds)
@@ -52,6 +56,33 @@ def warm_start(run: Run, exact: Formulation | None = None) -> tuple[Plan, bool]:
         return warm, found.infeasible
     tracker.found(found.plan.objective)
     return found.plan, False
+
+
+def _repaired_greedy(run: Run, exact: Formulation | None, warm: Plan, broken: list[Violation]) -> Plan | None:
+    """The greedy's plan repaired in the blocks where it broke a rule (``repair.repair_plan``):
+    everything else pinned, a far smaller model than the feasibility stage's whole week."""
+    touched = {ref.split("/", 1)[1] for v in broken for ref in v.entities if ref.startswith("blocks/")}
+    if not touched:
+        return None  # a rule of the whole week (runs.min, a need): the feasibility stage's case
+    tracker = run.tracker
+    tracker.enter("greedy-repair")
+    limits = run.mip_limits(max(1.0, run.left() * run.tuning.repair_share))
+    found = repair_plan(
+        run.inst,
+        plan_placements(warm),
+        touched=touched,
+        seed=run.settings.seed,
+        exact=exact,
+        seconds=limits["seconds"],
+        node_limit=limits["node_limit"],
+    )
+    tracker.clock_cut |= run.one_worker and found.timed_out
+    plan = found.plan
+    objective = None if plan is None else plan.objective
+    tracker.done(objective=objective, reason=found.reason, level=found.level, blocks=list(found.blocks))
+    if plan is not None:
+        tracker.found(plan.objective)
+    return plan
 
 
 def _repaired_previous(run: Run, exact: Formulation | None) -> Plan | None:

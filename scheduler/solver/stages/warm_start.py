@@ -61,7 +61,9 @@ def warm_start(run: Run, exact: Formulation | None = None) -> tuple[Plan, bool]:
 def _repaired_greedy(run: Run, exact: Formulation | None, warm: Plan, broken: list[Violation]) -> Plan | None:
     """The greedy's plan repaired in the blocks where it broke a rule (``repair.repair_plan``):
     everything else pinned, a far smaller model than the feasibility stage's whole week."""
-    touched = {ref.split("/", 1)[1] for v in broken for ref in v.entities if ref.startswith("blocks/")}
+    refs = [ref.split("/", 1) for v in broken for ref in v.entities]
+    touched = {name for kind, name in refs if kind == "blocks"}
+    students = {name for kind, name in refs if kind == "students"}
     if not touched:
         return None  # a rule of the whole week (runs.min, a need): the feasibility stage's case
     tracker = run.tracker
@@ -71,6 +73,7 @@ def _repaired_greedy(run: Run, exact: Formulation | None, warm: Plan, broken: li
         run.inst,
         plan_placements(warm),
         touched=touched,
+        students=students,
         seed=run.settings.seed,
         exact=exact,
         seconds=limits["seconds"],

@@ -100,7 +100,7 @@ def placed_plan(run: Run, timetable: Timetable, share: float = 1.0) -> Plan | No
 def _mip_failure(result: RunResult | None) -> str | None:
     """Why the exact placement gave no plan, in words; None when it gave one."""
     if result is None:
-        return "no time was left for the exact placement"
+        return "no exact placement: no time was left for it, or another timetable comes next"
     if result.infeasible:
         return "the exact placement proved that this timetable cannot seat every student"
     if not result.feasible:
@@ -130,6 +130,11 @@ def _placement_mip(
         and (start.objective or 0.0) - relaxed <= run.tuning.start_close_enough * max(1.0, start.objective or 0.0)
     )
     if start is not None and (near or left < mip_overhead_seconds(run)):
+        return None
+    if start is None and share < 1.0:
+        # The quick start could not seat everyone: on big schools the MIP then rarely does (2,000
+        # students, eight blocks: no solution in its time), and the next timetable, the warm
+        # start's own, needs the time.
         return None
     limits = run.mip_limits(max(1.0, left))
     return run.tracker.ran(run_highs(form.model, seed=run.settings.seed, relative_gap=1e-4, hint=hint, **limits))

@@ -38,6 +38,7 @@ from scheduler.solver.exact_solution import integer_model, plan_from_exact_solut
 from scheduler.solver.formulation import Formulation, build_formulation
 from scheduler.solver.highs_run import run_highs
 from scheduler.solver.instance import Instance
+from scheduler.solver.session_flow import Arc, assign
 from scheduler.solver.units import make_units
 
 
@@ -106,7 +107,26 @@ def _change(
             change.students.add(prev.student)
         else:
             change.pins.append((prev, var))
+    for block, sessions in _roomless(inst, {(p.offering, p.block) for p, _ in change.pins}).items():
+        change.blocks.add(block)
+        change.sessions |= sessions
     return change
+
+
+def _roomless(inst: Instance, ran: set[tuple[str, str]]) -> dict[str, set[tuple[str, str]]]:
+    """Blocks whose sessions can no longer all have a room (a room closed for the block while
+    every other fitting one is taken), with those sessions: a matching of each block's sessions
+    to its free rooms by class, one min-cost flow a block. Nothing displaced anyone there, yet
+    pinning everyone would leave the repair no way out (re-plans of tight schools kept 65%)."""
+    out: dict[str, set[tuple[str, str]]] = {}
+    for block in inst.index.block_ids:
+        here = sorted(key for key in ran if key[1] == block and inst.offering(key[0]).kind != "fallback")
+        arcs = [Arc(f"{o}@{b}", c, 0) for o, b in here for c, _, _ in inst.session_classes.get((o, b), [])]
+        rooms = {c.id: inst.class_counts[(c.id, block)] for c in inst.classes}
+        roomed = assign(dict.fromkeys((f"{o}@{b}" for o, b in here), 1), arcs, rooms)
+        if len(roomed) < len(here):
+            out[block] = set(here)
+    return out
 
 
 Bounds = list[tuple[mathopt.Variable, float, float]]

@@ -66,6 +66,9 @@ class EngineTuning:
     late_stop_seconds_per_student: float = 0.002
     """... and for HiGHS to notice its time limit (it does not interrupt a long LP solve)."""
 
+    explain_min_seconds: float = 3.0
+    """Seconds that must be left for the engine to search for conflicting facts when it found no
+    plan (the pre-checks already ran first); with less, the plan says "not known yet" in time."""
     place_again_margin: float = 1.5
     """Above ``polish_up_to`` students, when the placement left time, the search goes on until this
     many times the placement's measured duration is left, then the new timetable is placed."""

@@ -36,9 +36,17 @@ def warm_start(run: Run, exact: Formulation | None = None) -> tuple[Plan, bool]:
     tracker.done(objective=warm.objective, status=warm.status, reason=reason)
     if valid:
         return warm, False
+    if not run.stage_fits():
+        tracker.enter("feasibility")
+        tracker.done(reason="skipped: too little time left to repair the greedy's plan or search for one")
+        return warm, False
     repaired = _repaired_greedy(run, exact, warm, broken)
     if repaired is not None:
         return repaired, False
+    if not run.stage_fits():
+        tracker.enter("feasibility")
+        tracker.done(reason="skipped: too little time left for the feasibility stage")
+        return warm, False
     tracker.enter("feasibility")
     seconds = max(1.0, run.left() * run.tuning.feasibility_share)
     limits = run.mip_limits(seconds)

@@ -161,7 +161,7 @@ def test_a_warm_timetable_the_model_cannot_place_falls_back_to_the_session_mip()
     problem = generate_school(150, seed=4)
     run = Run(problem, SolveSettings(time_limit=8, seed=4))
     job, bound_form = start_bound(run)
-    warm, _ = warm_start(run, bound_form)
+    warm = warm_start(run, bound_form).plan
     unknown_rooms = [s.model_copy(update={"space": "nowhere"}) for s in warm.sessions]
     nowhere = warm.model_copy(update={"sessions": unknown_rooms})
     try:

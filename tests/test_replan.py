@@ -95,7 +95,8 @@ def test_a_greedy_plan_that_leaves_students_without_a_seat_is_repaired_where_it_
     run = Run(problem, SolveSettings(time_limit=20))
     job, exact = start_bound(run)
     try:
-        warm, infeasible = warm_start(run, exact)
+        start = warm_start(run, exact)
+        warm, infeasible = start.plan, start.infeasible
     finally:
         job.stop()
     _assert_valid(problem, warm)

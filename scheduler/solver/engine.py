@@ -61,10 +61,11 @@ def solve(problem: Problem, settings: SolveSettings | None = None, on_progress: 
     if impossible is not None:
         return impossible
     job, exact = start_bound(run)
-    warm, infeasible = warm_start(run, exact)
-    if infeasible:
+    start = warm_start(run, exact)
+    if start.infeasible:
         job.stop()
         return explain(run)
+    warm = start.plan
     chosen, infeasible, search = timetables(run, warm, job, exact)
     if infeasible or (job.poll() and job.infeasible):
         job.stop()
@@ -76,7 +77,7 @@ def solve(problem: Problem, settings: SolveSettings | None = None, on_progress: 
     collect_bound(run, job, polished or plan)
     if job.infeasible:
         return explain(run)
-    candidates = valid_plans(run, [polished, plan, warm])
+    candidates = valid_plans(run, [polished, plan, warm, start.safety])
     if not candidates:
         return explain(run)
-    return finish(run, candidates, warm)
+    return finish(run, candidates, start)

@@ -10,6 +10,7 @@ from scheduler.domain.checker import check_plan
 from scheduler.domain.plan import Plan
 from scheduler.solver.plan_writer import infeasible_plan, relative_gap
 from scheduler.solver.run import Run
+from scheduler.solver.stages.warm_start import WarmStart
 
 
 def valid_plans(run: Run, plans: list[Plan | None]) -> list[Plan]:
@@ -22,7 +23,7 @@ def valid_plans(run: Run, plans: list[Plan | None]) -> list[Plan]:
     return valid
 
 
-def finish(run: Run, candidates: list[Plan], warm: Plan) -> Plan:
+def finish(run: Run, candidates: list[Plan], warm: WarmStart) -> Plan:
     """The best valid plan (polished, placed or the warm start), with the bound, gap and stages."""
     settings, tracker = run.settings, run.tracker
     best = min(candidates, key=lambda p: p.objective if p.objective is not None else math.inf)
@@ -32,7 +33,7 @@ def finish(run: Run, candidates: list[Plan], warm: Plan) -> Plan:
         "seed": settings.seed,
         "workers": settings.workers,
         "time_limit": settings.time_limit,
-        "returned": "warm start" if best is warm else "optimised",
+        "returned": "warm start" if best is warm.plan or best is warm.safety else "optimised",
         # One worker and every stage ended on its planned work: the same input, seed and limit
         # give this same plan again.
         "repeatable": run.one_worker and not tracker.clock_cut,
